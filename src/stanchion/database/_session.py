@@ -1,0 +1,59 @@
+"""The ORM session stanchion hands out: lazy loads raise, soft-deleted rows stay hidden.
+
+Both behaviours hang on SQLAlchemy's public ``do_orm_execute`` event, so they apply to every
+query a session runs, whether a repository or your own code wrote it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from stanchion.errors import LazyLoadError
+from stanchion.models.mixins import SoftDelete
+
+#: Session.info key: when true, a lazy relationship load raises `LazyLoadError`.
+RAISE_ON_LAZY_LOAD = "stanchion.raise_on_lazy_load"
+#: Execution option: include soft-deleted rows.
+INCLUDE_DELETED = "include_deleted"
+
+_HIDE_DELETED = with_loader_criteria(
+    SoftDelete,
+    lambda cls: cls.deleted_at.is_(None),
+    include_aliases=True,
+)
+
+
+class StanchionSession(Session):
+    """A `Session` whose lazy loads raise (unless allowed) and that hides soft-deleted rows."""
+
+
+def lazy_load_message(state: ORMExecuteState) -> str | None:
+    """Describe the lazy load `state` is running, with the loader option that avoids it."""
+    parent = state.lazy_loaded_from
+    if parent is None:
+        return None
+    path = state.loader_strategy_path
+    prop: Any = path[-1] if path is not None and len(path) else None
+    key = getattr(prop, "key", "a relationship")
+    owner = parent.class_.__name__
+    return (
+        f"{owner}.{key} is not loaded and lazy loading is disabled: "
+        f"load it in the query with selectinload({owner}.{key}) (collections) or "
+        f"joinedload({owner}.{key}) (single objects)"
+    )
+
+
+@event.listens_for(StanchionSession, "do_orm_execute")
+def _guard(state: ORMExecuteState) -> None:
+    if state.lazy_loaded_from is not None and state.session.info.get(RAISE_ON_LAZY_LOAD, False):
+        raise LazyLoadError(lazy_load_message(state))
+    if (
+        state.is_select
+        and not state.is_column_load
+        and not state.is_relationship_load
+        and not state.execution_options.get(INCLUDE_DELETED, False)
+    ):
+        state.statement = state.statement.options(_HIDE_DELETED)

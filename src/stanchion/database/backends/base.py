@@ -1,0 +1,87 @@
+"""What every backend profile answers: connect-time settings, error meaning, upsert, bulk load, locks.
+
+The rest of stanchion asks the profile; nothing else looks at ``dialect.name``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from sqlalchemy import Table, insert
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.sql.dml import Insert
+
+from stanchion import errors
+from stanchion.database.settings import DatabaseSettings
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """What a driver error means, read from its code: the stanchion class and constraint name."""
+
+    kind: type[errors.StanchionError]
+    constraint: str | None = None
+    detail: str = ""
+
+
+class Backend:
+    """A database's production defaults and dialect differences. Subclass per backend."""
+
+    name: ClassVar[str] = "generic"
+    #: Whether ``SELECT ... FOR UPDATE [SKIP LOCKED]`` locks rows on this backend.
+    supports_row_locks: ClassVar[bool] = True
+    supports_skip_locked: ClassVar[bool] = True
+    #: Most bind parameters one statement may carry (multi-row VALUES are chunked below it).
+    max_bind_params: ClassVar[int] = 30_000
+
+    def engine_options(self, url: URL, settings: DatabaseSettings) -> dict[str, Any]:
+        """Keyword arguments for ``create_engine`` besides the URL."""
+        return {
+            "pool_size": settings.pool_size,
+            "max_overflow": settings.max_overflow,
+            "pool_timeout": settings.pool_timeout,
+            "pool_recycle": settings.pool_recycle,
+            "pool_use_lifo": settings.pool_use_lifo,
+            "pool_pre_ping": settings.pool_pre_ping,
+        }
+
+    def install(self, engine: Engine, settings: DatabaseSettings) -> None:
+        """Attach connect-time and begin-time hooks to the (sync) engine."""
+
+    def transaction_options(
+        self, *, isolation_level: str | None, read_only: bool
+    ) -> dict[str, Any]:
+        """Execution options that start a transaction at `isolation_level`, optionally read-only."""
+        options: dict[str, Any] = {}
+        if isolation_level is not None:
+            options["isolation_level"] = isolation_level
+        return options
+
+    def classify(self, orig: BaseException) -> ErrorInfo | None:
+        """Map a driver exception to its stanchion meaning, or None when it has none."""
+        return None
+
+    def upsert(
+        self,
+        table: Table,
+        rows: Sequence[Mapping[str, Any]],
+        conflict_columns: Sequence[str],
+        update_columns: Sequence[str],
+    ) -> Insert:
+        """One INSERT statement that updates `update_columns` when `conflict_columns` collide."""
+        raise NotImplementedError(f"{self.name} has no native upsert")
+
+    def bulk_insert(
+        self, connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+    ) -> int:
+        """Insert `rows` as fast as the driver allows; returns the number of rows."""
+        if rows:
+            connection.execute(insert(table), list(rows))
+        return len(rows)
+
+
+def sql_literal_ms(value: int) -> str:
+    """A millisecond setting as a server literal, validated as an integer first."""
+    return f"{int(value)}ms"

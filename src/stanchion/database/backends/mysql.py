@@ -1,0 +1,109 @@
+"""MySQL / MariaDB: utf8mb4, strict mode, UTC sessions, errno-based errors, ON DUPLICATE KEY."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import Table, event
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.sql.dml import Insert
+
+from stanchion import errors
+from stanchion.database.backends.base import Backend, ErrorInfo
+from stanchion.database.settings import DatabaseSettings
+
+_ERRNO: dict[int, type[errors.StanchionError]] = {
+    1062: errors.AlreadyExists,  # ER_DUP_ENTRY
+    1586: errors.AlreadyExists,  # ER_DUP_ENTRY_WITH_KEY_NAME
+    1451: errors.ForeignKeyViolation,  # row is referenced
+    1452: errors.ForeignKeyViolation,  # referenced row missing
+    1216: errors.ForeignKeyViolation,
+    1217: errors.ForeignKeyViolation,
+    1048: errors.CheckViolation,  # column cannot be null
+    3819: errors.CheckViolation,  # check constraint violated
+    4025: errors.CheckViolation,  # MariaDB check constraint violated
+    1213: errors.Deadlock,  # ER_LOCK_DEADLOCK
+    1205: errors.Deadlock,  # ER_LOCK_WAIT_TIMEOUT (only the statement was undone)
+    1020: errors.SerializationFailure,  # MariaDB: record has changed since last read
+    3024: errors.QueryTimeout,  # MySQL max_execution_time exceeded
+    1969: errors.QueryTimeout,  # MariaDB max_statement_time exceeded
+    1040: errors.DatabaseUnavailable,  # too many connections
+    2002: errors.DatabaseUnavailable,
+    2003: errors.DatabaseUnavailable,
+    2006: errors.DatabaseUnavailable,
+    2013: errors.DatabaseUnavailable,
+    2055: errors.DatabaseUnavailable,
+    1927: errors.DatabaseUnavailable,  # MariaDB connection killed
+    4031: errors.DatabaseUnavailable,  # MySQL idle disconnect
+}
+
+# The errno says *what* happened; MySQL reports *which* key only in the message text.
+_KEY_NAME = re.compile(r"for key '(?:[^'.]*\.)?([^']+)'")
+_FK_NAME = re.compile(r"CONSTRAINT `([^`]+)`")
+
+_SQL_MODE = (
+    "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
+    "NO_ENGINE_SUBSTITUTION"
+)
+
+
+class MySQLBackend(Backend):
+    name = "mysql"
+    max_bind_params: ClassVar[int] = 60_000
+
+    def engine_options(self, url: URL, settings: DatabaseSettings) -> dict[str, Any]:
+        options = super().engine_options(url, settings)
+        # Recycle well below the server's default wait_timeout (8 hours) and any proxy's idle cut.
+        recycle = settings.pool_recycle
+        options["pool_recycle"] = 3600 if recycle < 0 else min(recycle, 3600)
+        options["connect_args"] = {
+            "charset": "utf8mb4",
+            "connect_timeout": max(1, int(settings.connect_timeout)),
+        }
+        return options
+
+    def install(self, engine: Engine, settings: DatabaseSettings) -> None:
+        statements = [
+            f"SET SESSION sql_mode='{_SQL_MODE}'",
+            "SET SESSION time_zone='+00:00'",
+        ]
+        if settings.lock_timeout_ms is not None:
+            seconds = max(1, int(settings.lock_timeout_ms) // 1000)
+            statements.append(f"SET SESSION innodb_lock_wait_timeout={seconds}")
+
+        @event.listens_for(engine, "connect")
+        def _configure(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            try:
+                for statement in statements:
+                    cursor.execute(statement)
+            finally:
+                cursor.close()
+
+    def classify(self, orig: BaseException) -> ErrorInfo | None:
+        args = getattr(orig, "args", ())
+        if not args or not isinstance(args[0], int):
+            return None
+        kind = _ERRNO.get(args[0])
+        if kind is None:
+            return None
+        message = str(args[1]) if len(args) > 1 else ""
+        match = _KEY_NAME.search(message) or _FK_NAME.search(message)
+        return ErrorInfo(kind, constraint=match.group(1) if match else None)
+
+    def upsert(
+        self,
+        table: Table,
+        rows: Sequence[Mapping[str, Any]],
+        conflict_columns: Sequence[str],
+        update_columns: Sequence[str],
+    ) -> Insert:
+        stmt = mysql_insert(table).values(list(rows))
+        # ON DUPLICATE KEY fires on any unique key; a no-op update keeps "do nothing" semantics.
+        targets = list(update_columns) or [conflict_columns[0]]
+        return stmt.on_duplicate_key_update(
+            {name: stmt.inserted[name] if update_columns else table.c[name] for name in targets}
+        )

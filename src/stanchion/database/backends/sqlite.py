@@ -1,0 +1,112 @@
+"""SQLite: WAL, foreign keys, busy timeout and BEGIN IMMEDIATE for writers on every connection."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import Table, event, pool
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.sql.dml import Insert
+
+from stanchion import errors
+from stanchion.database.backends.base import Backend, ErrorInfo
+from stanchion.database.settings import DatabaseSettings
+
+#: Execution option naming how a transaction begins: "IMMEDIATE" (default) or "DEFERRED".
+BEGIN_MODE = "stanchion_sqlite_begin"
+
+# Extended result codes (https://www.sqlite.org/rescode.html).
+_BUSY = {5, 261, 517}  # SQLITE_BUSY, BUSY_RECOVERY, BUSY_SNAPSHOT
+_LOCKED = {6, 262}
+_UNIQUE = {1555, 2067}  # CONSTRAINT_PRIMARYKEY, CONSTRAINT_UNIQUE
+_FOREIGN_KEY = {787}
+_CHECK = {275, 1299}  # CONSTRAINT_CHECK, CONSTRAINT_NOTNULL
+
+
+def is_memory(url: URL) -> bool:
+    """True when `url` names an in-memory database."""
+    database = url.database or ""
+    return database in ("", ":memory:") or "mode=memory" in database
+
+
+class SQLiteBackend(Backend):
+    name = "sqlite"
+    supports_row_locks: ClassVar[bool] = False
+    supports_skip_locked: ClassVar[bool] = False
+    max_bind_params: ClassVar[int] = 30_000
+
+    def engine_options(self, url: URL, settings: DatabaseSettings) -> dict[str, Any]:
+        connect_args: dict[str, Any] = {
+            "check_same_thread": False,
+            "timeout": settings.sqlite_busy_timeout_ms / 1000,
+        }
+        if is_memory(url):
+            # One shared connection, or every checkout would see its own empty database.
+            return {"poolclass": pool.StaticPool, "connect_args": connect_args}
+        options = super().engine_options(url, settings)
+        options["connect_args"] = connect_args
+        return options
+
+    def install(self, engine: Engine, settings: DatabaseSettings) -> None:
+        busy_ms = int(settings.sqlite_busy_timeout_ms)
+        memory = is_memory(engine.url)
+
+        @event.listens_for(engine, "connect")
+        def _configure(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy's "begin" hook below emit BEGIN, so we choose its mode.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            try:
+                if not memory:
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            finally:
+                cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Any) -> None:
+            mode = connection.get_execution_options().get(BEGIN_MODE, "IMMEDIATE")
+            connection.exec_driver_sql(f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}")
+
+    def transaction_options(
+        self, *, isolation_level: str | None, read_only: bool
+    ) -> dict[str, Any]:
+        # SQLite transactions are serialisable; readers need not take the write lock.
+        return {BEGIN_MODE: "DEFERRED" if read_only else "IMMEDIATE"}
+
+    def classify(self, orig: BaseException) -> ErrorInfo | None:
+        if not isinstance(orig, sqlite3.Error):
+            return None
+        code = getattr(orig, "sqlite_errorcode", None)
+        message = str(orig)
+        if code in _UNIQUE:
+            return ErrorInfo(errors.AlreadyExists, detail=message.partition(": ")[2])
+        if code in _FOREIGN_KEY:
+            return ErrorInfo(errors.ForeignKeyViolation)
+        if code in _CHECK:
+            return ErrorInfo(errors.CheckViolation, detail=message.partition(": ")[2])
+        if code in _BUSY or code in _LOCKED:
+            return ErrorInfo(errors.Deadlock)
+        if code in (14, 26):  # CANTOPEN, NOTADB
+            return ErrorInfo(errors.DatabaseUnavailable)
+        return None
+
+    def upsert(
+        self,
+        table: Table,
+        rows: Sequence[Mapping[str, Any]],
+        conflict_columns: Sequence[str],
+        update_columns: Sequence[str],
+    ) -> Insert:
+        stmt = sqlite_insert(table).values(list(rows))
+        if not update_columns:
+            return stmt.on_conflict_do_nothing(index_elements=list(conflict_columns))
+        return stmt.on_conflict_do_update(
+            index_elements=list(conflict_columns),
+            set_={name: stmt.excluded[name] for name in update_columns},
+        )

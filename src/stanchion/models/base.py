@@ -1,0 +1,60 @@
+"""`Model`: the declarative base with a constraint naming convention and a portable type map."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Integer, MetaData, Numeric, String, Uuid
+from sqlalchemy.orm import DeclarativeBase, declared_attr
+
+from stanchion.models.types import UTCDateTime
+
+#: Deterministic constraint names, so migrations can alter and drop them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Python annotations to column types: tz-aware datetimes, bounded strings, 64-bit integers.
+TYPE_MAP: dict[Any, Any] = {
+    datetime: UTCDateTime(),
+    str: String(255),
+    int: BigInteger().with_variant(Integer(), "sqlite"),
+    uuid.UUID: Uuid(),
+    Decimal: Numeric(18, 6),
+    dict[str, Any]: JSON(),
+    list[Any]: JSON(),
+}
+
+
+class Model(DeclarativeBase):
+    """Base class for your models: ``class User(Model, IntegerPK): ...``.
+
+    Writes fetch server-generated values eagerly (RETURNING where the database has it), so an
+    object is complete after flush and never triggers I/O on attribute access under asyncio.
+    """
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = TYPE_MAP
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        args: dict[str, Any] = {"eager_defaults": True}
+        version = getattr(cls, "__version_column__", None)
+        if version is not None and "__table__" in cls.__dict__:
+            args["version_id_col"] = cls.__table__.c[version]
+        return args
+
+    def __repr__(self) -> str:
+        mapper = self.__mapper__
+        state = self.__dict__
+        keys = ", ".join(
+            f"{c.key}={state[c.key]!r}" for c in mapper.primary_key if c.key in state
+        )
+        return f"{type(self).__name__}({keys})"

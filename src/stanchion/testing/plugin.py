@@ -1,0 +1,1 @@
+"""stanchion's pytest plugin (registered by entry point; inert unless configured)."""
