@@ -23,10 +23,13 @@ from stanchion.errors import (
     TransientError,
 )
 from stanchion.models import IntegerPK, Model, SoftDelete, Timestamps, UUIDv7PK, Versioned
+from stanchion.query import KeysetPage, OffsetPage
+from stanchion.repository import AsyncRepository, Repository
 
 __all__ = [
     "AlreadyExists",
     "AsyncDatabase",
+    "AsyncRepository",
     "CheckViolation",
     "CommitOutcomeUnknown",
     "ConstraintViolation",
@@ -39,11 +42,14 @@ __all__ = [
     "Health",
     "IntegerPK",
     "InvalidQuery",
+    "KeysetPage",
     "LazyLoadError",
     "Model",
     "NotFound",
+    "OffsetPage",
     "PoolStatus",
     "QueryTimeout",
+    "Repository",
     "RetryExhausted",
     "SerializationFailure",
     "SoftDelete",

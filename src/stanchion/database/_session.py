@@ -48,11 +48,12 @@ def lazy_load_message(state: ORMExecuteState) -> str | None:
 
 @event.listens_for(StanchionSession, "do_orm_execute")
 def _guard(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        return
     if state.lazy_loaded_from is not None and state.session.info.get(RAISE_ON_LAZY_LOAD, False):
         raise LazyLoadError(lazy_load_message(state))
     if (
-        state.is_select
-        and not state.is_column_load
+        not state.is_column_load
         and not state.is_relationship_load
         and not state.execution_options.get(INCLUDE_DELETED, False)
     ):

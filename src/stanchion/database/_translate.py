@@ -43,7 +43,9 @@ def _build(info: ErrorInfo, context: ExceptionContext, backend: Backend) -> erro
             errors.CheckViolation: "violates a check or not-null constraint",
         }.get(kind, "violates a constraint")
         subject = f"a row in {table.name}" if table is not None else "the row"
-        with_fields = f" with the same {', '.join(fields)}" if fields and kind is errors.AlreadyExists else ""
+        with_fields = (
+            f" with the same {', '.join(fields)}" if fields and kind is errors.AlreadyExists else ""
+        )
         named = f" (constraint {constraint})" if constraint else ""
         return kind(
             f"{subject}{with_fields} {what}{named}",
@@ -67,25 +69,34 @@ def _target_table(context: ExceptionContext) -> Table | None:
     return table if isinstance(table, Table) else None
 
 
-def _describe_constraint(table: Table | None, info: ErrorInfo) -> tuple[str | None, tuple[str, ...]]:
+def _describe_constraint(
+    table: Table | None, info: ErrorInfo
+) -> tuple[str | None, tuple[str, ...]]:
     """Name the constraint and its columns, from the error and the table's metadata."""
     if table is None:
         return info.constraint, ()
     if info.constraint:
-        for item in [*table.constraints, *table.indexes]:
+        for item in _named_column_sets(table):
             if item.name == info.constraint:
                 return info.constraint, tuple(c.name for c in item.columns)
         if info.constraint == "PRIMARY":
             return info.constraint, tuple(c.name for c in table.primary_key.columns)
         return info.constraint, ()
     # SQLite says "table.col, table.col": find the constraint over exactly those columns.
-    columns = tuple(part.strip().rpartition(".")[2] for part in info.detail.split(",") if part.strip())
+    columns = tuple(
+        part.strip().rpartition(".")[2] for part in info.detail.split(",") if part.strip()
+    )
     if not columns:
         return None, ()
-    for item in [*table.constraints, *table.indexes]:
+    for item in _named_column_sets(table):
         if tuple(c.name for c in item.columns) == columns and item.name:
             return str(item.name), columns
     return None, columns
+
+
+def _named_column_sets(table: Table) -> list[Any]:
+    """The table's constraints and indexes: things with a name and columns."""
+    return [*table.constraints, *table.indexes]
 
 
 class _TranslatingPoolMixin:

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy.engine import URL, make_url
 
-_SYNC_DRIVERS = {"postgresql": "psycopg", "mysql": "pymysql", "mariadb": "pymysql", "sqlite": "pysqlite"}
-_ASYNC_DRIVERS = {"postgresql": "asyncpg", "mysql": "asyncmy", "mariadb": "asyncmy", "sqlite": "aiosqlite"}
+_SYNC_DRIVERS = {
+    "postgresql": "psycopg",
+    "mysql": "pymysql",
+    "mariadb": "pymysql",
+    "sqlite": "pysqlite",
+}
+_ASYNC_DRIVERS = {
+    "postgresql": "asyncpg",
+    "mysql": "asyncmy",
+    "mariadb": "asyncmy",
+    "sqlite": "aiosqlite",
+}
 _SECRET_QUERY_KEYS = {"password", "passwd", "sslpassword", "secret", "token"}
 
 

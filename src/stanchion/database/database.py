@@ -80,13 +80,17 @@ class EngineSpec:
         install_translation(engine, self.backend)
 
 
-def _settings(url: str | URL | None, settings: DatabaseSettings | None, **overrides: Any) -> DatabaseSettings:
+def _settings(
+    url: str | URL | None, settings: DatabaseSettings | None, **overrides: Any
+) -> DatabaseSettings:
     if settings is not None:
         if url is not None or overrides:
             raise TypeError("pass either settings or url/options, not both")
         return settings
     if url is not None:
-        overrides["url"] = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+        overrides["url"] = (
+            url if isinstance(url, str) else url.render_as_string(hide_password=False)
+        )
     return DatabaseSettings(**overrides)
 
 
@@ -135,7 +139,11 @@ class Database(_DatabaseBase):
     """A configured sync engine and its sessions. ``Database()`` reads ``DATABASE_URL``."""
 
     def __init__(
-        self, url: str | URL | None = None, *, settings: DatabaseSettings | None = None, **options: Any
+        self,
+        url: str | URL | None = None,
+        *,
+        settings: DatabaseSettings | None = None,
+        **options: Any,
     ) -> None:
         self.spec = EngineSpec.build(_settings(url, settings, **options), is_async=False)
         self.engine: Engine = create_engine(self.spec.url, **self.spec.options)
@@ -161,7 +169,9 @@ class Database(_DatabaseBase):
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as error:  # health reports failures, it does not raise them
-            return Health(False, self.backend.name, None, pool_status(self.engine.pool), type(error).__name__)
+            return Health(
+                False, self.backend.name, None, pool_status(self.engine.pool), type(error).__name__
+            )
         latency = (time.perf_counter() - started) * 1000
         return Health(True, self.backend.name, latency, pool_status(self.engine.pool))
 
@@ -183,7 +193,11 @@ class AsyncDatabase(_DatabaseBase):
     """A configured asyncio engine and its sessions. ``AsyncDatabase()`` reads ``DATABASE_URL``."""
 
     def __init__(
-        self, url: str | URL | None = None, *, settings: DatabaseSettings | None = None, **options: Any
+        self,
+        url: str | URL | None = None,
+        *,
+        settings: DatabaseSettings | None = None,
+        **options: Any,
     ) -> None:
         self.spec = EngineSpec.build(_settings(url, settings, **options), is_async=True)
         self.engine: AsyncEngine = create_async_engine(self.spec.url, **self.spec.options)
@@ -212,7 +226,9 @@ class AsyncDatabase(_DatabaseBase):
             async with self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception as error:  # health reports failures, it does not raise them
-            return Health(False, self.backend.name, None, pool_status(self.engine.pool), type(error).__name__)
+            return Health(
+                False, self.backend.name, None, pool_status(self.engine.pool), type(error).__name__
+            )
         latency = (time.perf_counter() - started) * 1000
         return Health(True, self.backend.name, latency, pool_status(self.engine.pool))
 

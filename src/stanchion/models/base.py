@@ -54,7 +54,5 @@ class Model(DeclarativeBase):
     def __repr__(self) -> str:
         mapper = self.__mapper__
         state = self.__dict__
-        keys = ", ".join(
-            f"{c.key}={state[c.key]!r}" for c in mapper.primary_key if c.key in state
-        )
+        keys = ", ".join(f"{c.key}={state[c.key]!r}" for c in mapper.primary_key if c.key in state)
         return f"{type(self).__name__}({keys})"

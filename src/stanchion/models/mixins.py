@@ -56,7 +56,7 @@ class SoftDelete:
 
 @declarative_mixin
 class Versioned:
-    """``version``: an optimistic-lock counter. A write against a stale version raises `StaleData`."""
+    """``version``: an optimistic-lock counter; writing a stale version raises `StaleData`."""
 
     __version_column__: ClassVar[str] = "version"
     version: Mapped[int] = mapped_column(Integer(), nullable=False, sort_order=93)

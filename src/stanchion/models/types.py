@@ -43,7 +43,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 
-class utcnow(FunctionElement[datetime]):  # noqa: N801 - reads as a SQL function
+class utcnow(FunctionElement[datetime]):
     """The database's current UTC time, with sub-second precision, on every backend."""
 
     type = UTCDateTime()

@@ -1,4 +1,4 @@
-"""What every backend profile answers: connect-time settings, error meaning, upsert, bulk load, locks.
+"""What a backend profile answers: connect settings, error meanings, upsert, bulk load, locks.
 
 The rest of stanchion asks the profile; nothing else looks at ``dialect.name``.
 """

@@ -129,10 +129,10 @@ class PostgreSQLBackend(Backend):
             if connection.dialect.is_async:
                 await_only(_copy_async(driver_connection, target, columns, rows))
             else:
-                with driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-                    with cursor.copy(target) as copy:
-                        for row in rows:
-                            copy.write_row([row[c] for c in columns])
+                cursor = driver_connection.cursor()  # type: ignore[union-attr]
+                with cursor, cursor.copy(target) as copy:
+                    for row in rows:
+                        copy.write_row([row[c] for c in columns])
             return len(rows)
         return super().bulk_insert(connection, table, rows)
 

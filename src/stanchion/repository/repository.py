@@ -1,0 +1,434 @@
+"""`Repository[M]`: the queries an application runs against one model, on a sync `Session`.
+
+This is the single implementation; `AsyncRepository` runs these same methods on an
+`AsyncSession` through SQLAlchemy's ``run_sync`` bridge. Subclass to add your own queries and to
+set which fields callers may filter, sort and update.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar, cast, get_args, get_origin
+
+from sqlalchemy import ColumnElement, Select, and_, func, inspect, select
+from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.interfaces import ORMOption
+
+from stanchion.database._session import INCLUDE_DELETED
+from stanchion.database.backends import Backend, backend_for
+from stanchion.errors import InvalidQuery, NotFound, StaleData
+from stanchion.models.mixins import SoftDelete
+from stanchion.query.filters import CustomFilter, build_filters
+from stanchion.query.ordering import order_by, resolve_sort
+from stanchion.query.pagination import KeysetPage, OffsetPage, after, decode_cursor, encode_cursor
+
+M = TypeVar("M")
+
+#: Columns the database or stanchion manages; never written from an update mapping.
+MANAGED_FIELDS = frozenset({"created_at", "updated_at", "deleted_at", "version"})
+
+
+class Repository(Generic[M]):
+    """Queries and writes for one model: ``UserRepository(session)``, ``Repository(session, User)``.
+
+    Class attributes a subclass may set:
+      ``filter_fields`` / ``sort_fields``: names callers may filter or sort on (None: every column);
+      ``custom_filters``: named filters built by a function, e.g. ``{"tag": ...}``;
+      ``update_fields``: names ``update`` may write (None: every column not managed or a key);
+      ``default_sort``, ``max_page_size``, ``default_options`` (loader options for every read).
+    """
+
+    model: type[Any]
+    filter_fields: ClassVar[Collection[str] | None] = None
+    sort_fields: ClassVar[Collection[str] | None] = None
+    update_fields: ClassVar[Collection[str] | None] = None
+    custom_filters: ClassVar[Mapping[str, CustomFilter]] = {}
+    default_sort: ClassVar[str | Sequence[str]] = ()
+    max_page_size: ClassVar[int] = 100
+    default_options: ClassVar[Sequence[ORMOption]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            if get_origin(base) is not None and issubclass(get_origin(base), Repository):
+                (argument,) = get_args(base)
+                if isinstance(argument, type):
+                    cls.model = argument
+
+    def __init__(self, session: Session, model: type[M] | None = None) -> None:
+        self.session = session
+        if model is not None:
+            self.model = model
+        elif not hasattr(self, "model"):
+            raise TypeError(f"{type(self).__name__} needs a model: Repository[Model] or model=")
+        self._mapper: Mapper[Any] = inspect(self.model)
+        self._pk = self._mapper.primary_key
+
+    # ----- configuration, resolved once per class and model -----
+
+    @property
+    def backend(self) -> Backend:
+        """The backend profile of the database this session is bound to."""
+        return backend_for(self.session.get_bind().engine.url)
+
+    def _columns(self) -> builtins.list[str]:
+        return [attr.key for attr in self._mapper.column_attrs]
+
+    def _filterable(self) -> Collection[str]:
+        return self._columns() if self.filter_fields is None else self.filter_fields
+
+    def _sortable(self) -> Collection[str]:
+        return self._columns() if self.sort_fields is None else self.sort_fields
+
+    def _updatable(self) -> Collection[str]:
+        if self.update_fields is not None:
+            return self.update_fields
+        keys = {c.key for c in self._pk}
+        return [c for c in self._columns() if c not in keys and c not in MANAGED_FIELDS]
+
+    # ----- statements (pure: no I/O) -----
+
+    def select(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        options: Sequence[ORMOption] = (),
+        include_deleted: bool = False,
+    ) -> Select[M]:
+        """``SELECT model WHERE filters`` with the default and given loader options."""
+        stmt = select(self.model)
+        if filters:
+            condition = build_filters(self.model, filters, self._filterable(), self.custom_filters)
+            if condition is not None:
+                stmt = stmt.where(condition)
+        loads = [*self.default_options, *options]
+        if loads:
+            stmt = stmt.options(*loads)
+        if include_deleted:
+            stmt = stmt.execution_options(**{INCLUDE_DELETED: True})
+        return stmt
+
+    def _identity_condition(self, ident: Any) -> ColumnElement[bool]:
+        values = ident if isinstance(ident, tuple) else (ident,)
+        if len(values) != len(self._pk):
+            raise InvalidQuery(f"{self.model.__name__} has a {len(self._pk)}-column key")
+        return and_(*(column == value for column, value in zip(self._pk, values, strict=True)))
+
+    def _check_limit(self, limit: int) -> int:
+        if not 1 <= limit <= self.max_page_size:
+            raise InvalidQuery(f"limit must be between 1 and {self.max_page_size}", field="limit")
+        return limit
+
+    # ----- reads -----
+
+    def get(
+        self, ident: Any, *, options: Sequence[ORMOption] = (), include_deleted: bool = False
+    ) -> M | None:
+        """The row with primary key `ident`, or None."""
+        loads = [*self.default_options, *options]
+        execution = {INCLUDE_DELETED: True} if include_deleted else None
+        return self.session.get(self.model, ident, options=loads, execution_options=execution or {})
+
+    def get_one(
+        self, ident: Any, *, options: Sequence[ORMOption] = (), include_deleted: bool = False
+    ) -> M:
+        """The row with primary key `ident`; `NotFound` when there is none."""
+        row = self.get(ident, options=options, include_deleted=include_deleted)
+        if row is None:
+            raise NotFound(self.model.__name__, ident)
+        return row
+
+    def exists(self, filters: Mapping[str, Any] | None = None, /, **equals: Any) -> bool:
+        """Whether any row matches."""
+        inner = self.select({**(filters or {}), **equals}).with_only_columns(self._pk[0]).limit(1)
+        return self.session.execute(inner).first() is not None
+
+    def count(self, filters: Mapping[str, Any] | None = None, /, **equals: Any) -> int:
+        """How many rows match."""
+        stmt = self.select({**(filters or {}), **equals})
+        counted = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+        return int(self.session.execute(counted).scalar_one())
+
+    def list(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        sort: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        options: Sequence[ORMOption] = (),
+        include_deleted: bool = False,
+    ) -> builtins.list[M]:
+        """Matching rows in a stable order; at most `limit` (default: all)."""
+        keys = resolve_sort(self.model, sort, self._sortable(), self.default_sort)
+        stmt = self.select(filters, options=options, include_deleted=include_deleted)
+        stmt = stmt.order_by(*order_by(self.model, keys))
+        if limit is not None:
+            stmt = stmt.limit(self._check_limit(limit))
+        if offset:
+            stmt = stmt.offset(_non_negative(offset))
+        return list(self.session.execute(stmt).unique().scalars())
+
+    def page(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        sort: str | Sequence[str] | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        options: Sequence[ORMOption] = (),
+        include_deleted: bool = False,
+    ) -> OffsetPage[M]:
+        """An offset page with the total count (two queries: the page and a COUNT)."""
+        items = self.list(
+            filters,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+            options=options,
+            include_deleted=include_deleted,
+        )
+        if offset == 0 and len(items) < limit:
+            total = len(items)  # the whole result fits: no COUNT needed
+        else:
+            stmt = self.select(filters, include_deleted=include_deleted)
+            counted = stmt.with_only_columns(func.count(), maintain_column_froms=True)
+            total = int(self.session.execute(counted).scalar_one())
+        return OffsetPage(items, total, limit, offset)
+
+    def keyset_page(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        sort: str | Sequence[str] | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        options: Sequence[ORMOption] = (),
+        include_deleted: bool = False,
+    ) -> KeysetPage[M]:
+        """A page that continues after `cursor`; its cost does not grow with depth."""
+        keys = resolve_sort(self.model, sort, self._sortable(), self.default_sort)
+        columns = [getattr(self.model, k.field) for k in keys]
+        stmt = self.select(filters, options=options, include_deleted=include_deleted)
+        if cursor:
+            values = decode_cursor(cursor, keys)
+            values = [_as_column_value(c, v) for c, v in zip(columns, values, strict=True)]
+            stmt = stmt.where(after(columns, keys, values))
+        stmt = stmt.order_by(*order_by(self.model, keys)).limit(self._check_limit(limit) + 1)
+        rows = list(self.session.execute(stmt).unique().scalars())
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            last = rows[-1]
+            next_cursor = encode_cursor(keys, [getattr(last, k.field) for k in keys])
+        return KeysetPage(rows, limit, next_cursor, [str(k) for k in keys])
+
+    # ----- writes -----
+
+    def add(self, instance: M) -> M:
+        """Insert `instance` now (flushed, so keys and server defaults are set)."""
+        self.session.add(instance)
+        self._flush()
+        return instance
+
+    def add_many(self, instances: Iterable[M]) -> builtins.list[M]:
+        """Insert several instances in one flush (batched INSERTs where the driver can)."""
+        items = list(instances)
+        self.session.add_all(items)
+        self._flush()
+        return items
+
+    def update(
+        self,
+        target: M | Any,
+        values: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+    ) -> M:
+        """Set `values` on the row (an instance or a primary key) and flush.
+
+        Only ``update_fields`` may be written. With `expected_version`, a row whose version
+        moved on raises `StaleData`; the UPDATE itself also checks the version it read.
+        """
+        allowed = self._updatable()
+        refused = sorted(set(values) - set(allowed))
+        if refused:
+            raise InvalidQuery(f"cannot update {', '.join(refused)}", field=refused[0])
+        instance = target if isinstance(target, self.model) else self.get_one(target)
+        if expected_version is not None:
+            version_column = self._mapper.version_id_col
+            if version_column is None:
+                raise InvalidQuery(f"{self.model.__name__} has no version column")
+            current = getattr(instance, self._mapper.get_property_by_column(version_column).key)
+            if current != expected_version:
+                raise StaleData(
+                    f"{self.model.__name__} is at version {current}, not {expected_version}"
+                )
+        for key, value in values.items():
+            setattr(instance, key, value)
+        self._flush()
+        return cast(M, instance)
+
+    def delete(self, target: M | Any, *, hard: bool = False) -> None:
+        """Delete the row (an instance or a primary key). Soft-deletable models are only marked,
+        unless `hard` is true."""
+        instance = target if isinstance(target, self.model) else self.get_one(target)
+        if isinstance(instance, SoftDelete) and not hard:
+            instance.deleted_at = dt.datetime.now(dt.UTC)
+        else:
+            self.session.delete(instance)
+        self._flush()
+
+    def restore(self, ident: Any) -> M:
+        """Undo a soft delete."""
+        instance = self.get_one(ident, include_deleted=True)
+        if not isinstance(instance, SoftDelete):
+            raise InvalidQuery(f"{self.model.__name__} is not soft-deletable")
+        instance.deleted_at = None
+        self._flush()
+        return instance
+
+    def upsert(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        conflict: Sequence[str],
+        update: Sequence[str] | None = None,
+    ) -> int:
+        """Insert `rows`, updating `update` columns of rows whose `conflict` key exists.
+
+        One native statement per chunk (ON CONFLICT / ON DUPLICATE KEY), never read-then-write.
+        ``update=()`` means "insert or do nothing". Returns the number of rows sent. Objects
+        already in the session are not refreshed.
+        """
+        if not rows:
+            return 0
+        table = self._mapper.local_table
+        prepared = self._complete_rows(rows)
+        if update is None:
+            update = [k for k in prepared[0] if k not in conflict and k not in MANAGED_FIELDS]
+        refused = sorted(set(update) - set(self._updatable()))
+        if refused:
+            raise InvalidQuery(f"cannot update {', '.join(refused)}", field=refused[0])
+        backend = self.backend
+        per_chunk = max(1, backend.max_bind_params // max(1, len(prepared[0])))
+        for start in range(0, len(prepared), per_chunk):
+            chunk = prepared[start : start + per_chunk]
+            stmt = backend.upsert(table, chunk, conflict, update)  # type: ignore[arg-type]
+            self.session.execute(stmt)
+        return len(prepared)
+
+    def bulk_insert(self, rows: Iterable[Mapping[str, Any]], *, chunk_size: int = 50_000) -> int:
+        """Insert many rows at near driver speed (COPY on PostgreSQL), bypassing the ORM.
+
+        Rows are plain mappings with the same keys; Python-side defaults (UUIDv7 keys,
+        versions) are filled in. Returns the number of rows inserted.
+        """
+        table = self._mapper.local_table
+        backend = self.backend
+        connection = self.session.connection()
+        total = 0
+        batch: builtins.list[Mapping[str, Any]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= chunk_size:
+                total += backend.bulk_insert(connection, table, self._complete_rows(batch))  # type: ignore[arg-type]
+                batch = []
+        if batch:
+            total += backend.bulk_insert(connection, table, self._complete_rows(batch))  # type: ignore[arg-type]
+        return total
+
+    # ----- row locks -----
+
+    def lock(self, ident: Any, *, nowait: bool = False) -> M:
+        """Read the row and lock it until the transaction ends (``FOR UPDATE``).
+
+        On SQLite the whole database is already locked for writing: stanchion begins write
+        transactions with BEGIN IMMEDIATE.
+        """
+        stmt = (
+            self.select()
+            .where(self._identity_condition(ident))
+            .with_for_update(nowait=nowait)
+            .execution_options(populate_existing=True)
+        )
+        row: M | None = self.session.execute(stmt).scalars().first()
+        if row is None:
+            raise NotFound(self.model.__name__, ident)
+        return row
+
+    def lock_many(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        limit: int,
+        sort: str | Sequence[str] | None = None,
+        skip_locked: bool = False,
+    ) -> builtins.list[M]:
+        """Lock up to `limit` matching rows; with `skip_locked`, rows others hold are passed over
+        (a job queue's "claim the next N")."""
+        keys = resolve_sort(self.model, sort, self._sortable(), self.default_sort)
+        stmt = (
+            self.select(filters)
+            .order_by(*order_by(self.model, keys))
+            .limit(self._check_limit(limit))
+            .with_for_update(skip_locked=skip_locked and self.backend.supports_skip_locked)
+            .execution_options(populate_existing=True)
+        )
+        return list(self.session.execute(stmt).scalars())
+
+    # ----- helpers -----
+
+    def _flush(self) -> None:
+        try:
+            self.session.flush()
+        except StaleDataError as error:
+            raise StaleData(
+                f"{self.model.__name__} was changed or deleted by someone else"
+            ) from error
+
+    def _complete_rows(self, rows: Sequence[Mapping[str, Any]]) -> builtins.list[dict[str, Any]]:
+        """Rows keyed by column name, with the same keys, Python-side defaults filled in."""
+        table = self._mapper.local_table
+        keys = set(rows[0])
+        names = {attr.key: attr.columns[0].name for attr in self._mapper.column_attrs}
+        unknown = sorted(k for k in keys if k not in names)
+        if unknown:
+            raise InvalidQuery(
+                f"{self.model.__name__} has no field {unknown[0]!r}", field=unknown[0]
+            )
+        given = {names[k] for k in keys}
+        fill = {
+            column.name: column.default
+            for column in table.columns
+            if column.name not in given and _is_python_default(column.default)
+        }
+        out: builtins.list[dict[str, Any]] = []
+        for row in rows:
+            if set(row) != keys:
+                raise InvalidQuery("every row must have the same fields")
+            item = {names[k]: v for k, v in row.items()}
+            for name, default in fill.items():
+                item[name] = default.arg(None) if default.is_callable else default.arg
+            out.append(item)
+        return out
+
+
+def _is_python_default(default: Any) -> bool:
+    return default is not None and (default.is_scalar or default.is_callable)
+
+
+def _non_negative(offset: int) -> int:
+    if offset < 0:
+        raise InvalidQuery("offset must not be negative", field="offset")
+    return offset
+
+
+def _as_column_value(column: Any, value: Any) -> Any:
+    """Cursor values arrive as JSON types; give datetimes back their timezone-awareness."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value

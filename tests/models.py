@@ -1,0 +1,49 @@
+"""Models used by stanchion's own tests (not the reference app)."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from stanchion import IntegerPK, Model, SoftDelete, Timestamps, UUIDv7PK, Versioned
+
+shelf_books = Table(
+    "t_shelf_books",
+    Model.metadata,
+    Column("shelf_id", ForeignKey("t_shelves.id", ondelete="CASCADE"), primary_key=True),
+    Column("book_id", ForeignKey("t_books.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Writer(Model, IntegerPK, Timestamps, Versioned):
+    __tablename__ = "t_writers"
+    name: Mapped[str] = mapped_column(unique=True)
+    email: Mapped[str | None] = mapped_column(String(255))
+    rating: Mapped[int] = mapped_column(default=0)
+    books: Mapped[list[Book]] = relationship(back_populates="writer", passive_deletes=True)
+
+
+class Book(Model, IntegerPK, Timestamps, SoftDelete):
+    __tablename__ = "t_books"
+    title: Mapped[str]
+    pages: Mapped[int] = mapped_column(default=100)
+    published: Mapped[bool] = mapped_column(default=False)
+    summary: Mapped[str | None] = mapped_column(Text)
+    writer_id: Mapped[int] = mapped_column(ForeignKey("t_writers.id", ondelete="CASCADE"), index=True)
+    writer: Mapped[Writer] = relationship(back_populates="books")
+    shelves: Mapped[list[Shelf]] = relationship(secondary=shelf_books, back_populates="books")
+    __table_args__ = (CheckConstraint("pages >= 0", name="pages_not_negative"),)
+
+
+class Shelf(Model, UUIDv7PK):
+    __tablename__ = "t_shelves"
+    label: Mapped[str] = mapped_column(unique=True)
+    books: Mapped[list[Book]] = relationship(secondary=shelf_books, back_populates="shelves")
+
+
+class Account(Model, IntegerPK):
+    __tablename__ = "t_accounts"
+    owner: Mapped[str]
+    region: Mapped[str] = mapped_column(String(20), default="eu")
+    balance: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (UniqueConstraint("owner", "region"),)
