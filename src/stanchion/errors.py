@@ -15,6 +15,7 @@ The tree::
     │   └── Deadlock                 PG 40P01, MySQL 1213 / 1205, SQLite BUSY
     ├── QueryTimeout                 statement_timeout / lock_timeout / max_execution_time
     ├── DatabaseUnavailable          pool timeout, connection refused or lost
+    │   └── ConnectionLost           an open connection dropped (server restart, terminate, network)
     ├── LazyLoadError                an unloaded relationship was touched
     ├── TransactionError
     │   ├── RetryExhausted           retries ran out (``last_error`` holds the last failure)
@@ -111,6 +112,13 @@ class DatabaseUnavailable(StanchionError):
     """The database cannot be reached: pool exhausted, connection refused or lost."""
 
     retry_after = 1.0
+
+
+class ConnectionLost(DatabaseUnavailable):
+    """An established connection dropped mid-transaction: the server rolled that transaction back.
+
+    Safe to retry the whole transaction, unless it happened during COMMIT (see
+    `CommitOutcomeUnknown`)."""
 
 
 class LazyLoadError(StanchionError, AttributeError):

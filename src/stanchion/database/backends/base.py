@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Table, create_engine, insert, pool
 from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 
 from stanchion import errors
@@ -62,6 +63,18 @@ class Backend:
     def classify(self, orig: BaseException) -> ErrorInfo | None:
         """Map a driver exception to its stanchion meaning, or None when it has none."""
         return None
+
+    def is_retryable(self, error: BaseException) -> bool:
+        """Whether re-running the whole transaction after `error` is known to be safe.
+
+        Translated errors say so by type (`TransientError`); an untranslated driver error is
+        classified here by its code."""
+        if isinstance(error, errors.TransientError):
+            return True
+        if isinstance(error, DBAPIError) and error.orig is not None:
+            info = self.classify(error.orig)
+            return info is not None and issubclass(info.kind, errors.TransientError)
+        return False
 
     def upsert(
         self,

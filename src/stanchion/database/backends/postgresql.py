@@ -33,7 +33,7 @@ _SQLSTATE: dict[str, type[errors.StanchionError]] = {
 }
 
 
-def _sqlstate(orig: BaseException) -> str | None:
+def sqlstate(orig: BaseException) -> str | None:
     """SQLSTATE of a psycopg error, or of asyncpg's error as adapted by SQLAlchemy."""
     code = getattr(orig, "sqlstate", None)
     if code is None and orig.__cause__ is not None:
@@ -100,7 +100,7 @@ class PostgreSQLBackend(Backend):
         return options
 
     def classify(self, orig: BaseException) -> ErrorInfo | None:
-        code = _sqlstate(orig)
+        code = sqlstate(orig)
         if code is None:
             return None
         kind = _SQLSTATE.get(code)
