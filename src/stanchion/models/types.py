@@ -20,6 +20,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
+
     def load_dialect_impl(self, dialect: Dialect) -> Any:
         if dialect.name in ("mysql", "mariadb"):
             return dialect.type_descriptor(mysql.DATETIME(fsp=6))
@@ -68,4 +72,5 @@ def _utcnow_mysql(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(utcnow, "sqlite")
 def _utcnow_sqlite(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
-    return "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
+    # Six fractional digits, as SQLAlchemy writes datetimes: text comparisons stay ordered.
+    return "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')"
