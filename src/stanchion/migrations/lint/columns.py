@@ -8,12 +8,15 @@ from stanchion.migrations.lint.findings import Rule
 from stanchion.migrations.lint.statements import Statement
 
 _ADD_COLUMN = r"^ALTER TABLE .* ADD (COLUMN )?"
+_NOT_A_COLUMN = r"(CONSTRAINT|INDEX|KEY|UNIQUE|PRIMARY|FOREIGN|CHECK|FULLTEXT|SPATIAL)\b"
 
 
 def _adds_not_null_without_default(statement: Statement) -> bool:
     if not statement.on_existing_table or not statement.has(_ADD_COLUMN):
         return False
     added = re.split(r"\bADD (?:COLUMN )?", statement.upper, maxsplit=1)[1]
+    if re.match(_NOT_A_COLUMN, added):
+        return False
     return "NOT NULL" in added and " DEFAULT " not in f" {added} " and "IDENTITY" not in added
 
 
@@ -66,7 +69,12 @@ def _pg_type_change(statement: Statement) -> bool:
 
 
 def _mysql_redefinition(statement: Statement) -> bool:
-    return statement.on_existing_table and statement.has(_MYSQL_REDEFINE)
+    # With LOCK=NONE the server refuses (instead of copying the table) when it cannot comply.
+    return (
+        statement.on_existing_table
+        and statement.has(_MYSQL_REDEFINE)
+        and not statement.has(r"\bLOCK\s*=?\s*NONE\b")
+    )
 
 
 COLUMN_TYPE_CHANGE = Rule(
@@ -77,13 +85,13 @@ COLUMN_TYPE_CHANGE = Rule(
         "postgresql": "most type changes rewrite the table and its indexes under ACCESS "
         "EXCLUSIVE, and the running code may not read the new type",
         "mysql": "redefining a column (type, NOT NULL, enum values other than appended ones) "
-        "copies the table, blocking writes for its whole duration",
+        "may copy the table, blocking writes for its whole duration",
     },
     safe={
         "postgresql": "expand and contract: add a new column, write both, backfill, switch "
         "reads, drop the old column in a later release (widening a VARCHAR is instant: allow it)",
-        "mysql": "expand and contract with a new column, or an online schema-change tool "
-        "(gh-ost, pt-online-schema-change); instant changes can be allowed with a reason",
+        "mysql": "append ', ALGORITHM=INPLACE, LOCK=NONE' (op.set_not_null does) so the server "
+        "refuses rather than blocks; else expand and contract, or gh-ost/pt-online-schema-change",
     },
 )
 
