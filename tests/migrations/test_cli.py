@@ -108,7 +108,7 @@ def test_missing_configuration_exits_with_the_config_code(
 ) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.stanchion]\nmetadata = "nowhere:metadata"\n')
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
-    code, out = stanchion("db", "check", "-c", str(tmp_path / "pyproject.toml"))
+    code, _ = stanchion("db", "check", "-c", str(tmp_path / "pyproject.toml"))
     assert code == ExitCode.CONFIG
 
 
