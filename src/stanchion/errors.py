@@ -21,7 +21,9 @@ The tree::
     │   ├── RetryExhausted           retries ran out (``last_error`` holds the last failure)
     │   ├── CommitOutcomeUnknown     the connection died after COMMIT was sent
     │   └── TransactionAlreadyOpen   ``run`` was called inside an open transaction
-    └── DatabaseError                anything else the driver raised
+    ├── DatabaseError                anything else the driver raised
+    └── MigrationError               migrations cannot run as asked (``stanchion.migrations``)
+        └── MigrationConfigError     missing ``[tool.stanchion]``, bad metadata import path
 
 Driver errors are translated once, at the engine boundary (see ``stanchion.database._translate``),
 by SQLSTATE or errno, and kept as ``__cause__``. Messages never carry SQL, parameters or passwords.
@@ -146,3 +148,11 @@ class TransactionAlreadyOpen(TransactionError):
 
 class DatabaseError(StanchionError):
     """A database failure with no more specific meaning."""
+
+
+class MigrationError(StanchionError):
+    """Migrations cannot run as asked: unknown revision, several heads, a failed step."""
+
+
+class MigrationConfigError(MigrationError):
+    """The migrations are not configured well enough to run (pyproject section, import path)."""
