@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stanchion import IntegerPK, Model, SoftDelete, Timestamps, UUIDv7PK, Versioned
@@ -47,3 +56,18 @@ class Account(Model, IntegerPK):
     region: Mapped[str] = mapped_column(String(20), default="eu")
     balance: Mapped[int] = mapped_column(Integer, default=0)
     __table_args__ = (UniqueConstraint("owner", "region"),)
+
+
+class User(Model, IntegerPK):
+    """The seed's users and posts: the classic N+1 loop (see tests/test_testing_nplusone.py)."""
+
+    __tablename__ = "t_users"
+    name: Mapped[str] = mapped_column(String(100))
+    posts: Mapped[list[Post]] = relationship(back_populates="author")
+
+
+class Post(Model, IntegerPK):
+    __tablename__ = "t_posts"
+    title: Mapped[str] = mapped_column(String(200))
+    author_id: Mapped[int] = mapped_column(ForeignKey("t_users.id"), index=True)
+    author: Mapped[User] = relationship(back_populates="posts")
