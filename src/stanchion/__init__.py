@@ -5,6 +5,7 @@ from stanchion.errors import (
     AlreadyExists,
     CheckViolation,
     CommitOutcomeUnknown,
+    ConnectionLost,
     ConstraintViolation,
     DatabaseError,
     DatabaseUnavailable,
@@ -25,13 +26,16 @@ from stanchion.errors import (
 from stanchion.models import IntegerPK, Model, SoftDelete, Timestamps, UUIDv7PK, Versioned
 from stanchion.query import KeysetPage, OffsetPage
 from stanchion.repository import AsyncRepository, Repository
+from stanchion.transactions import AsyncUnitOfWork, RetryEvent, RetryPolicy, UnitOfWork
 
 __all__ = [
     "AlreadyExists",
     "AsyncDatabase",
     "AsyncRepository",
+    "AsyncUnitOfWork",
     "CheckViolation",
     "CommitOutcomeUnknown",
+    "ConnectionLost",
     "ConstraintViolation",
     "Database",
     "DatabaseError",
@@ -50,7 +54,9 @@ __all__ = [
     "PoolStatus",
     "QueryTimeout",
     "Repository",
+    "RetryEvent",
     "RetryExhausted",
+    "RetryPolicy",
     "SerializationFailure",
     "SoftDelete",
     "StaleData",
@@ -60,5 +66,6 @@ __all__ = [
     "TransactionError",
     "TransientError",
     "UUIDv7PK",
+    "UnitOfWork",
     "Versioned",
 ]

@@ -15,12 +15,15 @@ The tree::
     │   └── Deadlock                 PG 40P01, MySQL 1213 / 1205, SQLite BUSY
     ├── QueryTimeout                 statement_timeout / lock_timeout / max_execution_time
     ├── DatabaseUnavailable          pool timeout, connection refused or lost
+    │   └── ConnectionLost           an open connection dropped (server restart, terminate, network)
     ├── LazyLoadError                an unloaded relationship was touched
     ├── TransactionError
     │   ├── RetryExhausted           retries ran out (``last_error`` holds the last failure)
     │   ├── CommitOutcomeUnknown     the connection died after COMMIT was sent
     │   └── TransactionAlreadyOpen   ``run`` was called inside an open transaction
-    └── DatabaseError                anything else the driver raised
+    ├── DatabaseError                anything else the driver raised
+    └── MigrationError               migrations cannot run as asked (``stanchion.migrations``)
+        └── MigrationConfigError     missing ``[tool.stanchion]``, bad metadata import path
 
 Driver errors are translated once, at the engine boundary (see ``stanchion.database._translate``),
 by SQLSTATE or errno, and kept as ``__cause__``. Messages never carry SQL, parameters or passwords.
@@ -111,6 +114,13 @@ class DatabaseUnavailable(StanchionError):
     retry_after = 1.0
 
 
+class ConnectionLost(DatabaseUnavailable):
+    """An established connection dropped mid-transaction: the server rolled that transaction back.
+
+    Safe to retry the whole transaction, unless it happened during COMMIT (see
+    `CommitOutcomeUnknown`)."""
+
+
 class LazyLoadError(StanchionError, AttributeError):
     """An unloaded relationship was touched; the message names the loader option that fixes it."""
 
@@ -138,3 +148,11 @@ class TransactionAlreadyOpen(TransactionError):
 
 class DatabaseError(StanchionError):
     """A database failure with no more specific meaning."""
+
+
+class MigrationError(StanchionError):
+    """Migrations cannot run as asked: unknown revision, several heads, a failed step."""
+
+
+class MigrationConfigError(MigrationError):
+    """The migrations are not configured well enough to run (pyproject section, import path)."""

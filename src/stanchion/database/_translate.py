@@ -29,6 +29,12 @@ def install_translation(engine: Engine, backend: Backend) -> None:
                 info = ErrorInfo(errors.DatabaseUnavailable)
             else:
                 return  # leave unknown errors to SQLAlchemy's own types
+        if (
+            info.kind is errors.DatabaseUnavailable
+            and context.is_disconnect
+            and context.connection is not None
+        ):
+            info = ErrorInfo(errors.ConnectionLost)
         raise _build(info, context, backend)
 
 
@@ -58,6 +64,8 @@ def _build(info: ErrorInfo, context: ExceptionContext, backend: Backend) -> erro
         errors.Deadlock: "deadlock or lock wait timeout; the transaction was rolled back",
         errors.QueryTimeout: "the statement was cancelled: it exceeded its time limit",
         errors.DatabaseUnavailable: f"the {backend.name} database is unavailable",
+        errors.ConnectionLost: f"the connection to the {backend.name} database was lost",
+        errors.CommitOutcomeUnknown: "the commit's outcome is unknown: check before retrying",
     }
     return kind(messages.get(kind, "database error"))
 

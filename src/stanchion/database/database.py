@@ -6,10 +6,10 @@ Both are built from one `EngineSpec`, so sync and async share every production d
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import URL, Connection, Engine
@@ -32,6 +32,13 @@ from stanchion.database._translate import (
 from stanchion.database._url import resolve_url, safe_url
 from stanchion.database.backends import Backend, backend_for
 from stanchion.database.settings import DatabaseSettings
+from stanchion.transactions import runner
+from stanchion.transactions.async_unit_of_work import AsyncUnitOfWork
+from stanchion.transactions.retry import RetryPolicy
+from stanchion.transactions.unit_of_work import UnitOfWork
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +217,51 @@ class Database(_DatabaseBase):
         """A new session (use it as a context manager); commit it yourself or use a transaction."""
         return self.sessionmaker(**options)
 
+    def transaction(
+        self, *, isolation_level: str | None = None, read_only: bool = False
+    ) -> UnitOfWork:
+        """``with db.transaction() as tx:`` commits when the block ends normally, else rolls back.
+
+        `isolation_level` ("READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE") and `read_only`
+        apply to this transaction only. See docs/transactions.md."""
+        return UnitOfWork(self, isolation_level=isolation_level, read_only=read_only)
+
+    def run(
+        self,
+        fn: Callable[Concatenate[UnitOfWork, ...], T],
+        /,
+        *args: Any,
+        retry: RetryPolicy | None = None,
+        isolation_level: str | None = None,
+        read_only: bool = False,
+        **kwargs: Any,
+    ) -> T:
+        """``fn(tx, *args, **kwargs)`` in a new transaction, re-run whole on retryable errors.
+
+        Raises `RetryExhausted` when retries run out, `CommitOutcomeUnknown` (never retried)
+        when the connection died during COMMIT, `TransactionAlreadyOpen` inside a transaction."""
+        return runner.run(
+            self,
+            fn,
+            args,
+            kwargs,
+            retry=retry,
+            isolation_level=isolation_level,
+            read_only=read_only,
+        )
+
+    def transactional(
+        self,
+        *,
+        isolation_level: str | None = None,
+        read_only: bool = False,
+        retry: RetryPolicy | None = None,
+    ) -> Callable[[Callable[Concatenate[UnitOfWork, P], T]], Callable[P, T]]:
+        """Decorator: calling ``fn(*args)`` runs ``db.run(fn, *args)`` with these options."""
+        return runner.transactional(
+            self, isolation_level=isolation_level, read_only=read_only, retry=retry
+        )
+
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         """A Core connection, returned to the pool when the block ends.
@@ -274,6 +326,48 @@ class AsyncDatabase(_DatabaseBase):
     def session(self, **options: Any) -> AsyncSession:
         """A new async session (use it with ``async with``)."""
         return self.sessionmaker(**options)
+
+    def transaction(
+        self, *, isolation_level: str | None = None, read_only: bool = False
+    ) -> AsyncUnitOfWork:
+        """``async with adb.transaction() as tx:`` commits on normal exit, else rolls back;
+        cancellation included."""
+        return AsyncUnitOfWork(self, isolation_level=isolation_level, read_only=read_only)
+
+    async def run(
+        self,
+        fn: Callable[Concatenate[AsyncUnitOfWork, ...], Awaitable[T]],
+        /,
+        *args: Any,
+        retry: RetryPolicy | None = None,
+        isolation_level: str | None = None,
+        read_only: bool = False,
+        **kwargs: Any,
+    ) -> T:
+        """``await fn(tx, *args, **kwargs)`` in a new transaction, re-run on retryable errors."""
+        return await runner.run_async(
+            self,
+            fn,
+            args,
+            kwargs,
+            retry=retry,
+            isolation_level=isolation_level,
+            read_only=read_only,
+        )
+
+    def transactional(
+        self,
+        *,
+        isolation_level: str | None = None,
+        read_only: bool = False,
+        retry: RetryPolicy | None = None,
+    ) -> Callable[
+        [Callable[Concatenate[AsyncUnitOfWork, P], Awaitable[T]]], Callable[P, Awaitable[T]]
+    ]:
+        """Decorator: ``await fn(*args)`` runs ``await adb.run(fn, *args)`` with these options."""
+        return runner.transactional_async(
+            self, isolation_level=isolation_level, read_only=read_only, retry=retry
+        )
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:

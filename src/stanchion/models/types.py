@@ -68,4 +68,5 @@ def _utcnow_mysql(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(utcnow, "sqlite")
 def _utcnow_sqlite(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
-    return "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
+    # Six fractional digits, as SQLAlchemy writes datetimes: text comparisons stay ordered.
+    return "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import URL
 
 from stanchion.database.backends.base import Backend, ErrorInfo
+from stanchion.database.backends.cockroachdb import CockroachDBBackend
 from stanchion.database.backends.mysql import MySQLBackend
 from stanchion.database.backends.postgresql import PostgreSQLBackend
 from stanchion.database.backends.sqlite import SQLiteBackend
@@ -14,6 +15,7 @@ _BY_NAME: dict[str, Backend] = {
     "postgresql": PostgreSQLBackend(),
     "mysql": MySQLBackend(),
     "mariadb": MySQLBackend(),
+    "cockroachdb": CockroachDBBackend(),
 }
 
 

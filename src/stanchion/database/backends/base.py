@@ -9,8 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, create_engine, insert, pool
 from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 
 from stanchion import errors
@@ -63,6 +64,18 @@ class Backend:
         """Map a driver exception to its stanchion meaning, or None when it has none."""
         return None
 
+    def is_retryable(self, error: BaseException) -> bool:
+        """Whether re-running the whole transaction after `error` is known to be safe.
+
+        Translated errors say so by type (`TransientError`); an untranslated driver error is
+        classified here by its code."""
+        if isinstance(error, errors.TransientError):
+            return True
+        if isinstance(error, DBAPIError) and error.orig is not None:
+            info = self.classify(error.orig)
+            return info is not None and issubclass(info.kind, errors.TransientError)
+        return False
+
     def upsert(
         self,
         table: Table,
@@ -80,6 +93,63 @@ class Backend:
         if rows:
             connection.execute(insert(table), list(rows))
         return len(rows)
+
+    # -- migrations (used by stanchion.migrations) ------------------------------------------------
+
+    #: Tables can only be altered by copy-and-move (Alembic's batch mode).
+    migration_batch_mode: ClassVar[bool] = False
+    #: Online index builds must run outside a transaction (PostgreSQL's CONCURRENTLY).
+    online_ddl_needs_autocommit: ClassVar[bool] = False
+    #: Dialect options that make ``CREATE/DROP INDEX`` online.
+    online_index_options: ClassVar[dict[str, Any]] = {}
+    #: Options that make index DDL refuse a locking build (MySQL's ``ALGORITHM``/``LOCK``).
+    online_ddl_options: ClassVar[tuple[str, ...]] = ()
+    #: Enum types exist apart from tables (PostgreSQL ``CREATE TYPE``) and must be dropped.
+    has_enum_types: ClassVar[bool] = False
+    #: Constraints can be added without checking existing rows (``NOT VALID``).
+    supports_not_valid: ClassVar[bool] = False
+    #: Statements around adding a foreign key so it is built in place (before, after).
+    unchecked_constraint_sql: ClassVar[tuple[str, ...]] = ()
+
+    def lock_timeout_sql(self, timeout_ms: int) -> list[str]:
+        """Statements that make DDL give up after `timeout_ms` waiting for a lock."""
+        return []
+
+    def reset_lock_timeout_sql(self) -> list[str]:
+        """Statements that restore the session's own lock timeout after migrating."""
+        return []
+
+    def begin_migrations(self, connection: Connection, lock_timeout_ms: int | None) -> None:
+        """Prepare `connection` for running migrations (lock timeout, pragmas)."""
+        for statement in self.lock_timeout_sql(lock_timeout_ms) if lock_timeout_ms else ():
+            connection.exec_driver_sql(statement)
+
+    def end_migrations(self, connection: Connection, lock_timeout_ms: int | None) -> None:
+        """Undo `begin_migrations` so a pooled connection goes back as it came."""
+        for statement in self.reset_lock_timeout_sql() if lock_timeout_ms else ():
+            connection.exec_driver_sql(statement)
+
+    def scratch_url(self, url: URL, suffix: str) -> URL:
+        """A URL for a throwaway database next to `url`'s (used by ``stanchion db check``)."""
+        return url.set(database=f"{url.database}_{suffix}")
+
+    def create_database(self, url: URL) -> None:
+        """Create the (empty) database `url` names."""
+        raise NotImplementedError(f"stanchion cannot create {self.name} databases")
+
+    def drop_database(self, url: URL) -> None:
+        """Drop the database `url` names, if it exists."""
+        raise NotImplementedError(f"stanchion cannot drop {self.name} databases")
+
+
+def admin_execute(url: URL, statement: str) -> None:
+    """Run one statement outside any transaction on a short-lived connection to `url`."""
+    engine = create_engine(url, poolclass=pool.NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
 
 
 def sql_literal_ms(value: int) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.sql.dml import Insert
 
 from stanchion import errors
-from stanchion.database.backends.base import Backend, ErrorInfo
+from stanchion.database.backends.base import Backend, ErrorInfo, admin_execute
 from stanchion.database.settings import DatabaseSettings
 
 _ERRNO: dict[int, type[errors.StanchionError]] = {
@@ -53,6 +53,27 @@ _SQL_MODE = (
 class MySQLBackend(Backend):
     name = "mysql"
     max_bind_params: ClassVar[int] = 60_000
+    online_ddl_options: ClassVar[tuple[str, ...]] = ("ALGORITHM=INPLACE", "LOCK=NONE")
+    # With checks on, InnoDB copies the whole table to add a foreign key.
+    unchecked_constraint_sql: ClassVar[tuple[str, ...]] = (
+        "SET SESSION foreign_key_checks = 0",
+        "SET SESSION foreign_key_checks = 1",
+    )
+
+    def lock_timeout_sql(self, timeout_ms: int) -> list[str]:
+        # DDL waits on metadata locks, whose timeout defaults to a year.
+        return [f"SET SESSION lock_wait_timeout = {max(1, int(timeout_ms) // 1000)}"]
+
+    def reset_lock_timeout_sql(self) -> list[str]:
+        return ["SET SESSION lock_wait_timeout = DEFAULT"]
+
+    def create_database(self, url: URL) -> None:
+        admin_execute(
+            url._replace(database=None), f"CREATE DATABASE `{_name(url)}` CHARACTER SET utf8mb4"
+        )
+
+    def drop_database(self, url: URL) -> None:
+        admin_execute(url._replace(database=None), f"DROP DATABASE IF EXISTS `{_name(url)}`")
 
     def engine_options(self, url: URL, settings: DatabaseSettings) -> dict[str, Any]:
         options = super().engine_options(url, settings)
@@ -107,3 +128,10 @@ class MySQLBackend(Backend):
         return stmt.on_duplicate_key_update(
             {name: stmt.inserted[name] if update_columns else table.c[name] for name in targets}
         )
+
+
+def _name(url: URL) -> str:
+    name = url.database or ""
+    if not name.replace("_", "").isalnum():
+        raise ValueError("database names for scratch databases must be letters, digits and _")
+    return name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -12,7 +12,7 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.util import await_only
 
 from stanchion import errors
-from stanchion.database.backends.base import Backend, ErrorInfo, sql_literal_ms
+from stanchion.database.backends.base import Backend, ErrorInfo, admin_execute, sql_literal_ms
 from stanchion.database.settings import DatabaseSettings
 
 _SQLSTATE: dict[str, type[errors.StanchionError]] = {
@@ -33,7 +33,7 @@ _SQLSTATE: dict[str, type[errors.StanchionError]] = {
 }
 
 
-def _sqlstate(orig: BaseException) -> str | None:
+def sqlstate(orig: BaseException) -> str | None:
     """SQLSTATE of a psycopg error, or of asyncpg's error as adapted by SQLAlchemy."""
     code = getattr(orig, "sqlstate", None)
     if code is None and orig.__cause__ is not None:
@@ -52,6 +52,24 @@ def _constraint_name(orig: BaseException) -> str | None:
 
 class PostgreSQLBackend(Backend):
     name = "postgresql"
+    online_ddl_needs_autocommit: ClassVar[bool] = True
+    online_index_options: ClassVar[dict[str, Any]] = {"postgresql_concurrently": True}
+    has_enum_types: ClassVar[bool] = True
+    supports_not_valid: ClassVar[bool] = True
+
+    def lock_timeout_sql(self, timeout_ms: int) -> list[str]:
+        return [f"SET lock_timeout = '{sql_literal_ms(timeout_ms)}'"]
+
+    def reset_lock_timeout_sql(self) -> list[str]:
+        return ["RESET lock_timeout"]
+
+    def create_database(self, url: URL) -> None:
+        admin_execute(url.set(database="postgres"), f'CREATE DATABASE "{_name(url)}"')
+
+    def drop_database(self, url: URL) -> None:
+        admin_execute(
+            url.set(database="postgres"), f'DROP DATABASE IF EXISTS "{_name(url)}" WITH (FORCE)'
+        )
 
     def engine_options(self, url: URL, settings: DatabaseSettings) -> dict[str, Any]:
         options = super().engine_options(url, settings)
@@ -82,7 +100,7 @@ class PostgreSQLBackend(Backend):
         return options
 
     def classify(self, orig: BaseException) -> ErrorInfo | None:
-        code = _sqlstate(orig)
+        code = sqlstate(orig)
         if code is None:
             return None
         kind = _SQLSTATE.get(code)
@@ -149,3 +167,10 @@ async def _copy_async(
     async with driver_connection.cursor() as cursor, cursor.copy(target) as copy:
         for row in rows:
             await copy.write_row([row[c] for c in columns])
+
+
+def _name(url: URL) -> str:
+    name = url.database or ""
+    if not name.replace("_", "").isalnum():
+        raise ValueError("database names for scratch databases must be letters, digits and _")
+    return name

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy import Table, event, pool
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.sql.dml import Insert
 
 from stanchion import errors
@@ -37,6 +40,31 @@ class SQLiteBackend(Backend):
     supports_row_locks: ClassVar[bool] = False
     supports_skip_locked: ClassVar[bool] = False
     max_bind_params: ClassVar[int] = 30_000
+    migration_batch_mode: ClassVar[bool] = True
+
+    def begin_migrations(self, connection: Connection, lock_timeout_ms: int | None) -> None:
+        # Batch mode drops and recreates tables: with foreign keys on, dropping a parent table
+        # would cascade-delete its children. The pragma only works outside a transaction.
+        if not connection.in_transaction():
+            _pragma(connection, "PRAGMA foreign_keys=OFF")
+
+    def end_migrations(self, connection: Connection, lock_timeout_ms: int | None) -> None:
+        if not connection.in_transaction():
+            _pragma(connection, "PRAGMA foreign_keys=ON")
+
+    def scratch_url(self, url: URL, suffix: str) -> URL:
+        directory = tempfile.mkdtemp(prefix="stanchion-")
+        return url.set(database=os.path.join(directory, f"scratch_{suffix}.db"))
+
+    def create_database(self, url: URL) -> None:
+        """SQLite creates the file on first connect."""
+
+    def drop_database(self, url: URL) -> None:
+        if is_memory(url):
+            return
+        for extension in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(f"{url.database}{extension}")
 
     def engine_options(self, url: URL, settings: DatabaseSettings) -> dict[str, Any]:
         connect_args: dict[str, Any] = {
@@ -110,3 +138,11 @@ class SQLiteBackend(Backend):
             index_elements=list(conflict_columns),
             set_={name: stmt.excluded[name] for name in update_columns},
         )
+
+
+def _pragma(connection: Connection, statement: str) -> None:
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()

@@ -1,0 +1,1 @@
+"""The stanchion reference app: a blog API (users, posts, comments, tags) on FastAPI."""

@@ -1,0 +1,1 @@
+"""The blog's HTTP routes, one module per resource."""

@@ -1,0 +1,66 @@
+"""Users: create, list (filtered, sorted, keyset pages), read, edit, delete, statistics."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+
+from blog.deps import ReposDep
+from blog.models import User
+from blog.repositories import UserRepository
+from blog.routes.common import RESPONSES, Id
+from blog.schemas import Page, UserIn, UserOut, UserPatch, UserStats
+from blog.stats import user_stats
+from stanchion.fastapi import ListQuery, list_query
+
+router = APIRouter(prefix="/users", tags=["users"], responses=RESPONSES)
+UserQuery = Annotated[ListQuery, Depends(list_query(UserRepository))]
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash (cheap parameters: this is a demo app, not an identity provider)."""
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**10, r=8, p=1)
+    return f"scrypt$1024$8$1${salt.hex()}${digest.hex()}"
+
+
+@router.post("", status_code=201)
+async def create_user(data: UserIn, repos: ReposDep) -> UserOut:
+    user = User(name=data.name, email=data.email, password_hash=hash_password(data.password))
+    await repos.users.add(user)  # a taken email is a 409, from the unique constraint
+    return UserOut.model_validate(user)
+
+
+@router.get("")
+async def list_users(query: UserQuery, repos: ReposDep) -> Page[UserOut]:
+    page = await repos.users.keyset_page(
+        query.filters, sort=query.sort, limit=query.limit, cursor=query.cursor
+    )
+    items = [UserOut.model_validate(u) for u in page.items]
+    return Page(items=items, next_cursor=page.next_cursor, limit=page.limit)
+
+
+@router.get("/{user_id}")
+async def get_user(user_id: Id, repos: ReposDep) -> UserOut:
+    return UserOut.model_validate(await repos.users.get_one(user_id))
+
+
+@router.patch("/{user_id}")
+async def update_user(user_id: Id, data: UserPatch, repos: ReposDep) -> UserOut:
+    values = data.model_dump(exclude_unset=True, exclude_none=True)
+    user = await repos.users.update(user_id, values)
+    return UserOut.model_validate(user)
+
+
+@router.delete("/{user_id}", status_code=204)
+async def delete_user(user_id: Id, repos: ReposDep) -> Response:
+    await repos.users.delete(user_id)  # a user with posts or comments: 409 from the foreign key
+    return Response(status_code=204)
+
+
+@router.get("/{user_id}/stats")
+async def get_user_stats(user_id: Id, repos: ReposDep) -> UserStats:
+    return await user_stats(repos.tx.session, user_id)

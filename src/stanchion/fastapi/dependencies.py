@@ -1,0 +1,71 @@
+"""Request dependencies: the database, a session, or a unit of work committed BEFORE the response.
+
+Since FastAPI 0.118 the code after ``yield`` in a request-scoped dependency runs after the response
+is sent, so a commit there can fail after the client got a 2xx. These dependencies use
+``Depends(..., scope="function")``: FastAPI closes them when the path function returns and its
+response body is rendered, and only then sends it. A failed commit raises into the exception
+handlers and the client gets an error response; any exception (or cancellation) rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stanchion.database import AsyncDatabase
+from stanchion.fastapi._interim import interim_transaction
+from stanchion.fastapi.lifespan import STATE_KEY
+from stanchion.repository import AsyncRepository
+
+
+class AsyncUnitOfWork(Protocol):
+    """What a request's unit of work offers: its session, repositories and after-commit hooks."""
+
+    @property
+    def session(self) -> AsyncSession: ...
+
+    def repository(self, model: type[Any], /) -> AsyncRepository[Any]: ...
+
+    def on_commit(self, callback: Callable[[], Any], /) -> None: ...
+
+
+def get_database(request: Request) -> AsyncDatabase:
+    """The application's `AsyncDatabase` (opened by `database_lifespan`); override it in tests."""
+    db = getattr(request.app.state, STATE_KEY, None)
+    if db is None:
+        raise RuntimeError(
+            "no database on app.state: create the app with FastAPI(lifespan=database_lifespan(...))"
+        )
+    return db  # type: ignore[no-any-return]
+
+
+DatabaseDep = Annotated[AsyncDatabase, Depends(get_database)]
+
+
+def _begin(db: AsyncDatabase) -> AbstractAsyncContextManager[Any]:
+    transaction = getattr(db, "transaction", None)
+    if transaction is not None:
+        return transaction()  # type: ignore[no-any-return]
+    return interim_transaction(db)
+
+
+async def get_unit_of_work(db: DatabaseDep) -> AsyncIterator[AsyncUnitOfWork]:
+    """A unit of work for this request: committed when the path function succeeds (before the
+    response is sent), rolled back when it raises."""
+    async with _begin(db) as tx:
+        yield tx
+
+
+async def get_session(tx: UnitOfWorkDep) -> AsyncSession:
+    """The request's session, inside the request's unit of work (commits before the response)."""
+    return tx.session
+
+
+#: ``tx: UnitOfWorkDep`` in a path function: a unit of work that commits before the response.
+UnitOfWorkDep = Annotated[AsyncUnitOfWork, Depends(get_unit_of_work, scope="function")]
+#: ``session: SessionDep``: the same unit of work's session (``get_db`` done right).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,0 +1,191 @@
+"""What a project's env.py runs: online or offline, sync or async, on a handed-in connection.
+
+The generated env.py is two lines calling `run_migrations`; keeping the logic here means every
+project gets fixes by upgrading stanchion instead of editing a copied template.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from alembic import context as alembic_context
+from alembic.runtime.environment import EnvironmentContext
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from stanchion.database import AsyncDatabase, Database
+from stanchion.database.backends import Backend, backend_for
+from stanchion.migrations import operations as _operations  # registers op.* safe operations
+from stanchion.migrations._render import compare_server_default, render_item
+from stanchion.migrations.config import (
+    CONNECTION_ATTRIBUTE,
+    DIALECT_ATTRIBUTE,
+    MigrationConfig,
+    config_from_alembic,
+)
+from stanchion.models import NAMING_CONVENTION
+
+Hook = Callable[..., Any]
+
+
+def run_migrations(context: EnvironmentContext | None = None, **configure: Any) -> None:
+    """Run the migrations Alembic asked for; `configure` adds or overrides options given to
+    ``context.configure`` (``include_object``, ``process_revision_directives``...)."""
+    context = context or alembic_context  # type: ignore[assignment]
+    assert context is not None
+    mconfig = config_from_alembic(context.config)
+    if context.is_offline_mode():
+        _run_offline(context, mconfig, configure)
+        return
+    target = context.config.attributes.get(CONNECTION_ATTRIBUTE)
+    if target is None:
+        _run_on_url(context, mconfig, configure)
+    else:
+        _run_on_target(context, mconfig, configure, target)
+
+
+def configure_options(
+    mconfig: MigrationConfig, backend: Backend, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """The options every stanchion migration run uses (``extra`` wins)."""
+    metadata = mconfig.target_metadata()
+    if metadata is None:
+        metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    user_directives = extra.pop("process_revision_directives", None)
+    user_render = extra.pop("render_item", None)
+    return {
+        "target_metadata": metadata,
+        "compare_type": True,
+        "compare_server_default": compare_server_default,
+        "render_as_batch": backend.migration_batch_mode,
+        "transaction_per_migration": True,
+        "version_table": mconfig.version_table,
+        "process_revision_directives": _operations.revision_directives(user_directives),
+        "render_item": render_item(user_render),
+        "user_module_prefix": None,
+        **extra,
+    }
+
+
+def _run_offline(
+    context: EnvironmentContext, mconfig: MigrationConfig, extra: dict[str, Any]
+) -> None:
+    dialect = context.config.attributes.get(DIALECT_ATTRIBUTE)
+    if dialect:
+        url = make_url(f"{dialect}://")
+    else:
+        url = make_url(mconfig.database_settings().url.get_secret_value())
+    backend = backend_for(url)
+    context.configure(
+        url=url,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+        **configure_options(mconfig, backend, dict(extra)),
+    )
+    if mconfig.lock_timeout_ms:
+        for statement in backend.lock_timeout_sql(mconfig.lock_timeout_ms):
+            context.execute(statement)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_on_target(
+    context: EnvironmentContext, mconfig: MigrationConfig, extra: dict[str, Any], target: Any
+) -> None:
+    def run(connection: Connection) -> None:
+        run_on_connection(context, mconfig, extra, connection)
+
+    if isinstance(target, Database | AsyncDatabase):
+        target = target.engine
+    if isinstance(target, Connection):
+        run(target)
+    elif isinstance(target, Engine):
+        with target.connect() as connection:
+            run(connection)
+    elif isinstance(target, AsyncEngine):
+        engine = target
+
+        async def run_async() -> None:
+            async with engine.connect() as connection:
+                await connection.run_sync(run)
+
+        run_coroutine(run_async)
+    elif isinstance(target, AsyncConnection):
+        raise TypeError(
+            "an AsyncConnection cannot be migrated from sync code: use "
+            "stanchion.migrations.upgrade_async(connection, config) instead"
+        )
+    else:
+        raise TypeError(f"cannot migrate through a {type(target).__name__}")
+
+
+def run_on_connection(
+    context: EnvironmentContext,
+    mconfig: MigrationConfig,
+    extra: dict[str, Any],
+    connection: Connection,
+) -> None:
+    """Migrate on `connection`: its own transactions per migration, or inside the caller's."""
+    backend = backend_for(connection.engine.url)
+    external = connection.in_transaction()
+    backend.begin_migrations(connection, mconfig.lock_timeout_ms)
+    if not external and connection.in_transaction():
+        connection.commit()
+    context.configure(connection=connection, **configure_options(mconfig, backend, dict(extra)))
+    with context.begin_transaction():
+        context.run_migrations()
+    if external:
+        backend.end_migrations(connection, mconfig.lock_timeout_ms)
+        return
+    if connection.in_transaction():
+        connection.commit()
+    backend.end_migrations(connection, mconfig.lock_timeout_ms)
+    if connection.in_transaction():
+        connection.commit()
+
+
+def run_coroutine(factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a coroutine to completion from sync code, even when an event loop is running here
+    (then in a worker thread with its own loop: ``asyncio.run`` would fail, alembic #1353)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(factory())
+        return
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="stanchion-migrate") as pool:
+        pool.submit(asyncio.run, factory()).result()
+
+
+def _run_on_url(
+    context: EnvironmentContext, mconfig: MigrationConfig, extra: dict[str, Any]
+) -> None:
+    """No connection was handed in: open the configured database, sync or async, for this run."""
+    settings = mconfig.database_settings()
+    settings = settings.model_copy(update={"pool_size": 1, "max_overflow": 0})
+    url = make_url(settings.url.get_secret_value())
+
+    def run(connection: Connection) -> None:
+        run_on_connection(context, mconfig, extra, connection)
+
+    if "+" in url.drivername and url.get_dialect().is_async:
+        async_database = AsyncDatabase(settings=settings)
+
+        async def run_async() -> None:
+            try:
+                async with async_database.engine.connect() as connection:
+                    await connection.run_sync(run)
+            finally:
+                await async_database.dispose()
+
+        run_coroutine(run_async)
+        return
+    database = Database(settings=settings)
+    try:
+        with database.engine.connect() as connection:
+            run(connection)
+    finally:
+        database.dispose()

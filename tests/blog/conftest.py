@@ -1,0 +1,97 @@
+"""Fixtures for the reference app: the app on each backend, an HTTP client, a query counter."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from blog.app import create_app
+from blog.models import metadata
+from fastapi import FastAPI
+from sqlalchemy import event
+
+from stanchion import AsyncDatabase
+from tests import backends as backend_support
+from tests.conftest import backend_url
+
+BLOG_TABLES = ("post_tags", "comments", "posts", "tags", "users")
+
+
+async def _clean(db: AsyncDatabase) -> None:
+    async with db.engine.begin() as connection:
+        for name in BLOG_TABLES:
+            await connection.execute(metadata.tables[name].delete())
+
+
+@pytest.fixture
+async def blog_db(_schema: str) -> AsyncIterator[AsyncDatabase]:
+    """The app's database on this backend (tables created by the suite's schema fixture)."""
+    db = AsyncDatabase(backend_support.async_url(backend_url(_schema)))
+    try:
+        yield db
+        checked_out = db.engine.pool.checkedout()  # type: ignore[attr-defined]
+        assert checked_out == 0, f"{checked_out} connection(s) left checked out"
+    finally:
+        await _clean(db)
+        await db.dispose()
+
+
+@pytest.fixture
+def blog_app(blog_db: AsyncDatabase) -> FastAPI:
+    return create_app(blog_db)
+
+
+@pytest.fixture
+async def client(blog_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=blog_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://blog.test") as http:
+        yield http
+
+
+class QueryCounter:
+    """Counts the statements an engine runs (a cursor event: no I/O inside it)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(blog_db: AsyncDatabase) -> Any:
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            counter.statements.append(statement)
+
+        engine = blog_db.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
+
+
+async def make_user(client: httpx.AsyncClient, name: str = "Ada", **extra: Any) -> dict[str, Any]:
+    body = {"name": name, "email": f"{name.lower()}@example.com", "password": "s3cret-pass"}
+    response = await client.post("/users", json={**body, **extra})
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def make_post(
+    client: httpx.AsyncClient, user: dict[str, Any], title: str = "Hello", **extra: Any
+) -> httpx.Response:
+    body = {"title": title, "body": "Some text.", **extra}
+    response = await client.post("/posts", json=body, headers={"X-User-Id": str(user["id"])})
+    assert response.status_code == 201, response.text
+    return response

@@ -1,0 +1,1 @@
+"""A two-table blog used to prove `stanchion db` on every backend."""

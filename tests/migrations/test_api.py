@@ -1,0 +1,188 @@
+"""The Python API and the generated env.py, on real databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
+
+from stanchion import AsyncDatabase, Database
+from stanchion.migrations import (
+    MigrationConfig,
+    MigrationConfigError,
+    MigrationError,
+    current_revision,
+    downgrade,
+    head_revision,
+    offline_sql,
+    schema_status,
+    schema_status_async,
+    stamp,
+    upgrade,
+    upgrade_async,
+)
+from tests.backends import async_url
+
+pytestmark = pytest.mark.commits
+
+SAMPLE_TABLES = {"alembic_version", "authors", "posts"}
+
+
+def tables(url: URL) -> set[str]:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_config_is_read_from_pyproject(sample: MigrationConfig) -> None:
+    assert sample.directory.name == "migrations"
+    assert sample.metadata == ("mig_sample.models:Base.metadata",)
+    assert sample.lock_timeout_ms == 5000
+    assert sorted(sample.target_metadata().tables) == ["authors", "posts"]  # type: ignore[union-attr]
+
+
+def test_config_names_a_bad_metadata_path(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.stanchion]\nmetadata = "nowhere:metadata"\n')
+    with pytest.raises(MigrationConfigError, match="nowhere"):
+        MigrationConfig.load(tmp_path).target_metadata()
+
+
+def test_config_keeps_the_real_password_for_alembic(sample: MigrationConfig) -> None:
+    url = make_url("postgresql+psycopg://app:s3cret@db.internal/app")
+    settings = sample.with_url(url).database_settings()
+    assert "s3cret" in settings.url.get_secret_value()
+    assert "s3cret" not in repr(sample.with_url(url))
+
+
+def test_upgrade_downgrade_and_status_through_a_url(
+    backend: str, scratch_url: URL, sample: MigrationConfig
+) -> None:
+    upgrade(scratch_url, sample)
+    assert tables(scratch_url) == SAMPLE_TABLES
+    database = Database(scratch_url)
+    try:
+        assert schema_status(database, sample) == ("0003", "0003", True)
+        downgrade(database, sample, "0001")
+        assert current_revision(database, sample) == "0001"
+        assert schema_status(database, sample).is_at_head is False
+        downgrade(database, sample, "base")
+        assert current_revision(database, sample) is None
+    finally:
+        database.dispose()
+    assert tables(scratch_url) == {"alembic_version"}
+
+
+@pytest.mark.backends("postgresql", "sqlite")
+def test_upgrade_inside_the_callers_transaction_is_undone_by_its_rollback(
+    backend: str, scratch_url: URL, sample: MigrationConfig
+) -> None:
+    database = Database(scratch_url)  # stanchion's SQLite engine makes DDL transactional
+    try:
+        with database.engine.connect() as connection:
+            connection.begin()
+            upgrade(connection, sample, "0001")
+            assert current_revision(connection, sample) == "0001"
+            connection.rollback()
+        assert "authors" not in tables(scratch_url)
+    finally:
+        database.dispose()
+
+
+def test_handed_in_connection_wins_over_the_configured_url(
+    backend: str, scratch_url: URL, sample: MigrationConfig
+) -> None:
+    nowhere = sample.with_url("postgresql+psycopg://nobody@127.0.0.1:1/nothing")
+    engine = create_engine(scratch_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            upgrade(connection, nowhere)
+            assert not connection.in_transaction()
+        upgrade(engine, nowhere)  # an Engine is accepted too (pytest-alembic hands one in)
+    finally:
+        engine.dispose()
+    assert tables(scratch_url) == SAMPLE_TABLES
+
+
+@pytest.mark.anyio
+async def test_async_url_migrates_from_inside_a_running_event_loop(
+    backend: str, scratch_url: URL, sample: MigrationConfig
+) -> None:
+    upgrade(async_url(scratch_url), sample, "0002")
+    database = AsyncDatabase(async_url(scratch_url))
+    try:
+        await upgrade_async(database, sample)
+        assert await schema_status_async(database, sample) == ("0003", "0003", True)
+    finally:
+        await database.dispose()
+
+
+@pytest.mark.backends("postgresql")
+def test_postgresql_lock_timeout_is_set_for_migrations_and_reset_after(
+    backend: str, scratch_url: URL, sample: MigrationConfig
+) -> None:
+    database = Database(scratch_url)
+    try:
+        with database.engine.connect() as connection:
+            before = connection.scalar(text("SHOW lock_timeout"))
+            connection.commit()
+            upgrade(connection, sample)
+            assert connection.scalar(text("SHOW lock_timeout")) == before
+    finally:
+        database.dispose()
+    sql = offline_sql(sample, "base:0001", dialect="postgresql")
+    assert "SET lock_timeout = '5000ms'" in sql
+
+
+@pytest.mark.backends("sqlite")
+def test_sqlite_batch_rebuild_of_a_parent_table_keeps_its_children(
+    backend: str, scratch_url: URL, sample_copy: MigrationConfig
+) -> None:
+    (sample_copy.directory / "versions" / "0004_rebuild_authors.py").write_text(REBUILD_AUTHORS)
+    upgrade(scratch_url, sample_copy, "0003")
+    database = Database(scratch_url)
+    try:
+        with database.engine.begin() as connection:
+            connection.execute(text("INSERT INTO authors (name) VALUES ('ann')"))
+            connection.execute(text("INSERT INTO posts (author_id, title) VALUES (1, 't')"))
+        upgrade(database, sample_copy)  # drops and recreates authors: no cascade may fire
+        with database.engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM posts")) == 1
+            assert connection.scalar(text("PRAGMA foreign_keys")) == 1
+    finally:
+        database.dispose()
+
+
+REBUILD_AUTHORS = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+
+
+def upgrade():
+    with op.batch_alter_table("authors", recreate="always") as batch:
+        batch.add_column(sa.Column("bio", sa.Text()))
+
+
+def downgrade():
+    with op.batch_alter_table("authors", recreate="always") as batch:
+        batch.drop_column("bio")
+"""
+
+
+def test_stamp_and_head(scratch_url: URL, sample: MigrationConfig, backend: str) -> None:
+    assert head_revision(sample) == "0003"
+    stamp(scratch_url, sample, "0002")
+    database = Database(scratch_url)
+    try:
+        assert current_revision(database, sample) == "0002"
+    finally:
+        database.dispose()
+    with pytest.raises(MigrationError, match="nope"):
+        upgrade(scratch_url, sample, "nope")

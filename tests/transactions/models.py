@@ -1,0 +1,38 @@
+"""Tables for the transaction tests: a bank, doctors on call, counters and versioned notes."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from stanchion import IntegerPK, Model, Versioned
+
+
+class TxAccount(Model, IntegerPK):
+    __tablename__ = "tx_accounts"
+    balance: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class TxLedger(Model, IntegerPK):
+    __tablename__ = "tx_ledger"
+    source_id: Mapped[int] = mapped_column(BigInteger)
+    target_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(Integer)
+
+
+class TxDoctor(Model, IntegerPK):
+    __tablename__ = "tx_doctors"
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    shift: Mapped[int] = mapped_column(Integer)
+    on_call: Mapped[bool] = mapped_column(default=True)
+
+
+class TxCounter(Model, IntegerPK):
+    __tablename__ = "tx_counters"
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class TxNote(Model, IntegerPK, Versioned):
+    __tablename__ = "tx_notes"
+    body: Mapped[str] = mapped_column(String(200))
