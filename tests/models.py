@@ -38,7 +38,9 @@ class Book(Model, IntegerPK, Timestamps, SoftDelete):
     pages: Mapped[int] = mapped_column(default=100)
     published: Mapped[bool] = mapped_column(default=False)
     summary: Mapped[str | None] = mapped_column(Text)
-    writer_id: Mapped[int] = mapped_column(ForeignKey("t_writers.id", ondelete="CASCADE"), index=True)
+    writer_id: Mapped[int] = mapped_column(
+        ForeignKey("t_writers.id", ondelete="CASCADE"), index=True
+    )
     writer: Mapped[Writer] = relationship(back_populates="books")
     shelves: Mapped[list[Shelf]] = relationship(secondary=shelf_books, back_populates="books")
     __table_args__ = (CheckConstraint("pages >= 0", name="pages_not_negative"),)
@@ -58,16 +60,16 @@ class Account(Model, IntegerPK):
     __table_args__ = (UniqueConstraint("owner", "region"),)
 
 
-class User(Model, IntegerPK):
+class SeedUser(Model, IntegerPK):
     """The seed's users and posts: the classic N+1 loop (see tests/test_testing_nplusone.py)."""
 
-    __tablename__ = "t_users"
+    __tablename__ = "t_seed_users"
     name: Mapped[str] = mapped_column(String(100))
-    posts: Mapped[list[Post]] = relationship(back_populates="author")
+    posts: Mapped[list[SeedPost]] = relationship(back_populates="author")
 
 
-class Post(Model, IntegerPK):
-    __tablename__ = "t_posts"
+class SeedPost(Model, IntegerPK):
+    __tablename__ = "t_seed_posts"
     title: Mapped[str] = mapped_column(String(200))
-    author_id: Mapped[int] = mapped_column(ForeignKey("t_users.id"), index=True)
-    author: Mapped[User] = relationship(back_populates="posts")
+    author_id: Mapped[int] = mapped_column(ForeignKey("t_seed_users.id"), index=True)
+    author: Mapped[SeedUser] = relationship(back_populates="posts")
