@@ -9,11 +9,13 @@ from typing import Any
 import httpx
 import pytest
 from blog.app import create_app
+from blog.migrate import upgrade_to_head
 from blog.models import metadata
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL
 
-from stanchion import AsyncDatabase
+from stanchion import AsyncDatabase, Database
 from tests import backends as backend_support
 from tests.conftest import backend_url
 
@@ -26,10 +28,30 @@ async def _clean(db: AsyncDatabase) -> None:
             await connection.execute(metadata.tables[name].delete())
 
 
+@pytest.fixture(scope="session")
+def blog_url(backend: str) -> URL:
+    """A database of its own for the app on this backend, built by the app's migrations."""
+    base = backend_url(backend)
+    if backend == "sqlite":
+        url = base.set(database=str(base.database).replace(".db", "_blog.db"))
+    else:
+        url = base.set(database=f"{base.database}_blog")
+        backend_support._create_database(base, str(url.database))
+    db = Database(url)
+    try:
+        with db.engine.begin() as connection:
+            metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade_to_head(db)
+    finally:
+        db.dispose()
+    return url
+
+
 @pytest.fixture
-async def blog_db(_schema: str) -> AsyncIterator[AsyncDatabase]:
-    """The app's database on this backend (tables created by the suite's schema fixture)."""
-    db = AsyncDatabase(backend_support.async_url(backend_url(_schema)))
+async def blog_db(blog_url: URL) -> AsyncIterator[AsyncDatabase]:
+    """The app's database on this backend; fails the test if a connection is left checked out."""
+    db = AsyncDatabase(backend_support.async_url(blog_url))
     try:
         yield db
         checked_out = db.engine.pool.checkedout()  # type: ignore[attr-defined]

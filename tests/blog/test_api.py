@@ -238,5 +238,6 @@ async def test_health_reports_database_and_pool(backend: str, client: httpx.Asyn
     response = await client.get("/health")
     body = response.json()
     assert response.status_code == 200 and body["status"] == "ok"
+    assert body["schema_at_head"] is True and body["schema_revision"] == body["schema_head"]
     assert body["backend"] == {"mysql": "mysql"}.get(backend, backend)
     assert body["pool"]["checked_out"] >= 0

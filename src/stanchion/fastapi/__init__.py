@@ -8,11 +8,12 @@ async def create(data: PostIn, tx: UnitOfWorkDep) -> PostOut: ...
 """
 
 from stanchion.fastapi.dependencies import (
-    AsyncUnitOfWork,
     DatabaseDep,
+    ReadOnlyUnitOfWorkDep,
     SessionDep,
     UnitOfWorkDep,
     get_database,
+    get_read_only_unit_of_work,
     get_session,
     get_unit_of_work,
 )
@@ -29,16 +30,17 @@ from stanchion.fastapi.problems import (
 __all__ = [
     "PROBLEM_JSON",
     "PROBLEM_RESPONSES",
-    "AsyncUnitOfWork",
     "BigInt",
     "DatabaseDep",
     "ListQuery",
     "ProblemResponse",
+    "ReadOnlyUnitOfWorkDep",
     "SessionDep",
     "StorableStr",
     "UnitOfWorkDep",
     "database_lifespan",
     "get_database",
+    "get_read_only_unit_of_work",
     "get_session",
     "get_unit_of_work",
     "install_problem_handlers",

@@ -9,28 +9,15 @@ handlers and the client gets an error response; any exception (or cancellation) 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
-from typing import Annotated, Any, Protocol
+from collections.abc import AsyncIterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stanchion.database import AsyncDatabase
-from stanchion.fastapi._interim import interim_transaction
 from stanchion.fastapi.lifespan import STATE_KEY
-from stanchion.repository import AsyncRepository
-
-
-class AsyncUnitOfWork(Protocol):
-    """What a request's unit of work offers: its session, repositories and after-commit hooks."""
-
-    @property
-    def session(self) -> AsyncSession: ...
-
-    def repository(self, model: type[Any], /) -> AsyncRepository[Any]: ...
-
-    def on_commit(self, callback: Callable[[], Any], /) -> None: ...
+from stanchion.transactions import AsyncUnitOfWork
 
 
 def get_database(request: Request) -> AsyncDatabase:
@@ -46,17 +33,17 @@ def get_database(request: Request) -> AsyncDatabase:
 DatabaseDep = Annotated[AsyncDatabase, Depends(get_database)]
 
 
-def _begin(db: AsyncDatabase) -> AbstractAsyncContextManager[Any]:
-    transaction = getattr(db, "transaction", None)
-    if transaction is not None:
-        return transaction()  # type: ignore[no-any-return]
-    return interim_transaction(db)
-
-
 async def get_unit_of_work(db: DatabaseDep) -> AsyncIterator[AsyncUnitOfWork]:
     """A unit of work for this request: committed when the path function succeeds (before the
     response is sent), rolled back when it raises."""
-    async with _begin(db) as tx:
+    async with db.transaction() as tx:
+        yield tx
+
+
+async def get_read_only_unit_of_work(db: DatabaseDep) -> AsyncIterator[AsyncUnitOfWork]:
+    """A read-only unit of work (on SQLite it does not take the write lock, so reads run in
+    parallel); a write inside it fails."""
+    async with db.transaction(read_only=True) as tx:
         yield tx
 
 
@@ -67,5 +54,9 @@ async def get_session(tx: UnitOfWorkDep) -> AsyncSession:
 
 #: ``tx: UnitOfWorkDep`` in a path function: a unit of work that commits before the response.
 UnitOfWorkDep = Annotated[AsyncUnitOfWork, Depends(get_unit_of_work, scope="function")]
+#: ``tx: ReadOnlyUnitOfWorkDep``: the same for handlers that only read.
+ReadOnlyUnitOfWorkDep = Annotated[
+    AsyncUnitOfWork, Depends(get_read_only_unit_of_work, scope="function")
+]
 #: ``session: SessionDep``: the same unit of work's session (``get_db`` done right).
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

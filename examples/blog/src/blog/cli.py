@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from blog.migrate import upgrade
+from blog.migrate import upgrade_to_head
 from blog.seed import SeedSize, is_empty, seed
 from stanchion import Database
 
@@ -23,7 +23,7 @@ def migrate() -> None:
     """Bring the database (DATABASE_URL; default: a SQLite file) to the latest schema."""
     db = Database()
     try:
-        upgrade(db)
+        upgrade_to_head(db)
         console.print(f"[green]schema up to date[/] on {db.url}")
     finally:
         db.dispose()
@@ -61,7 +61,7 @@ def up(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Migrate, seed when empty, and serve: everything a first run needs."""
     db = Database()
     try:
-        upgrade(db)
+        upgrade_to_head(db)
         if is_empty(db):
             written = seed(db)
             console.print(f"[green]seeded {written:,} rows[/]")

@@ -8,22 +8,33 @@ from fastapi import Depends, Header, HTTPException
 
 from blog.models import User
 from blog.repositories import CommentRepository, PostRepository, TagRepository, UserRepository
-from stanchion import AsyncRepository
-from stanchion.fastapi import UnitOfWorkDep
+from stanchion.fastapi import ReadOnlyUnitOfWorkDep, UnitOfWorkDep
+from stanchion.transactions import AsyncUnitOfWork
 
 
 class Repos:
     """The repositories one request uses, all on the request's single unit of work."""
 
-    def __init__(self, tx: UnitOfWorkDep) -> None:
+    def __init__(self, tx: AsyncUnitOfWork) -> None:
         self.tx = tx
-        self.users = AsyncRepository(tx.session, UserRepository)
-        self.posts = AsyncRepository(tx.session, PostRepository)
-        self.comments = AsyncRepository(tx.session, CommentRepository)
-        self.tags = AsyncRepository(tx.session, TagRepository)
+        self.users = tx.repository(UserRepository)
+        self.posts = tx.repository(PostRepository)
+        self.comments = tx.repository(CommentRepository)
+        self.tags = tx.repository(TagRepository)
 
 
-ReposDep = Annotated[Repos, Depends(Repos, scope="function")]
+async def write_repos(tx: UnitOfWorkDep) -> Repos:
+    return Repos(tx)
+
+
+async def read_repos(tx: ReadOnlyUnitOfWorkDep) -> Repos:
+    return Repos(tx)
+
+
+#: Repositories in a read-write unit of work, committed before the response is sent.
+ReposDep = Annotated[Repos, Depends(write_repos, scope="function")]
+#: Repositories in a read-only unit of work: for handlers that only read.
+ReadReposDep = Annotated[Repos, Depends(read_repos, scope="function")]
 
 
 async def current_user(

@@ -1,26 +1,35 @@
-"""The app's schema: migrate to the latest revision, and report whether the database is there."""
+"""The app's schema: its migrations (managed by ``stanchion db``), upgrade, and where a database
+stands — for ``blog up`` and ``/health``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-from blog.models import metadata
 from stanchion import AsyncDatabase, Database
+from stanchion.migrations import (
+    MigrationConfig,
+    SchemaStatus,
+    schema_status_async,
+    upgrade,
+)
+
+PACKAGE = Path(__file__).resolve().parent
 
 
-@dataclass(frozen=True)
-class SchemaState:
-    current: bool | None
-    revision: str | None
-    head: str | None
+@lru_cache(maxsize=1)
+def migration_config() -> MigrationConfig:
+    """The blog's migrations, wherever the command runs from (the package carries them)."""
+    return MigrationConfig(
+        directory=PACKAGE / "migrations", metadata=("blog.models:metadata",), root=PACKAGE.parent
+    )
 
 
-def upgrade(db: Database) -> None:
-    """Bring the database to the latest schema."""
-    # Interim until `stanchion db` lands: create the tables that are missing.
-    db.create_all(metadata)
+def upgrade_to_head(db: Database) -> None:
+    """Bring the database to the latest revision (a no-op when it is there already)."""
+    upgrade(db, migration_config())
 
 
-async def schema_state(db: AsyncDatabase) -> SchemaState | None:
-    """Where the database's schema stands; None when it cannot tell."""
-    return None
+async def schema_state(db: AsyncDatabase) -> SchemaStatus:
+    """The database's revision against the newest one."""
+    return await schema_status_async(db, migration_config())

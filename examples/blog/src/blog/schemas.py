@@ -136,6 +136,6 @@ class HealthOut(BaseModel):
     backend: str
     latency_ms: float | None
     pool: PoolOut
-    schema_current: bool | None
+    schema_at_head: bool | None
     schema_revision: str | None
     schema_head: str | None

@@ -82,8 +82,14 @@ class Backend:
         rows: Sequence[Mapping[str, Any]],
         conflict_columns: Sequence[str],
         update_columns: Sequence[str],
+        *,
+        also_set: Mapping[str, Any] | None = None,
     ) -> Insert:
-        """One INSERT statement that updates `update_columns` when `conflict_columns` collide."""
+        """One INSERT statement that updates `update_columns` when `conflict_columns` collide.
+
+        `also_set` holds SQL expressions written only when a row is updated (``updated_at``,
+        ``version + 1``); with no `update_columns` a collision leaves the row untouched.
+        """
         raise NotImplementedError(f"{self.name} has no native upsert")
 
     def bulk_insert(

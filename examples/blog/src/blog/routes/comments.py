@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 
-from blog.deps import CurrentUser, ReposDep
+from blog.deps import CurrentUser, ReadReposDep, ReposDep
 from blog.models import Comment, User
 from blog.repositories import CommentRepository
 from blog.routes.common import RESPONSES, Id
@@ -34,7 +34,9 @@ async def create_comment(
 
 
 @router.get("/posts/{post_id}/comments")
-async def list_post_comments(post_id: Id, query: CommentQuery, repos: ReposDep) -> Page[CommentOut]:
+async def list_post_comments(
+    post_id: Id, query: CommentQuery, repos: ReadReposDep
+) -> Page[CommentOut]:
     await repos.posts.get_one(post_id)
     filters = {**query.filters, "post_id": post_id}
     page = await repos.comments.keyset_page(
@@ -45,7 +47,7 @@ async def list_post_comments(post_id: Id, query: CommentQuery, repos: ReposDep) 
 
 
 @router.get("/comments")
-async def list_comments(query: CommentQuery, repos: ReposDep) -> Page[CommentOut]:
+async def list_comments(query: CommentQuery, repos: ReadReposDep) -> Page[CommentOut]:
     page = await repos.comments.keyset_page(
         query.filters, sort=query.sort, limit=query.limit, cursor=query.cursor
     )
@@ -54,7 +56,7 @@ async def list_comments(query: CommentQuery, repos: ReposDep) -> Page[CommentOut
 
 
 @router.get("/comments/{comment_id}")
-async def get_comment(comment_id: Id, repos: ReposDep) -> CommentOut:
+async def get_comment(comment_id: Id, repos: ReadReposDep) -> CommentOut:
     return CommentOut.model_validate(await repos.comments.get_one(comment_id))
 
 

@@ -14,9 +14,13 @@ router = APIRouter(tags=["health"])
 @router.get("/health", responses={503: {"description": "Database unreachable or schema behind"}})
 async def health(db: DatabaseDep, response: Response) -> HealthOut:
     report = await db.health()
-    schema = await schema_state(db) if report.ok else None
-    current = None if schema is None else schema.current
-    ok = report.ok and current is not False
+    schema = None
+    if report.ok:
+        try:
+            schema = await schema_state(db)
+        except Exception:  # a health check reports failures, it does not raise them
+            schema = None
+    ok = report.ok and schema is not None and schema.is_at_head
     response.status_code = 200 if ok else 503
     return HealthOut(
         status="ok" if ok else "unavailable",
@@ -28,7 +32,7 @@ async def health(db: DatabaseDep, response: Response) -> HealthOut:
             checked_in=report.pool.checked_in,
             overflow=report.pool.overflow,
         ),
-        schema_current=current,
-        schema_revision=None if schema is None else schema.revision,
+        schema_at_head=None if schema is None else schema.is_at_head,
+        schema_revision=None if schema is None else schema.current,
         schema_head=None if schema is None else schema.head,
     )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Response
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
-from blog.deps import CurrentUser, Repos, ReposDep
+from blog.deps import CurrentUser, ReadReposDep, Repos, ReposDep
 from blog.models import Post, Tag, User
 from blog.repositories import PostRepository
 from blog.routes.common import RESPONSES, Id
@@ -80,7 +80,7 @@ async def create_post(
 
 
 @router.get("")
-async def list_posts(query: PostQuery, repos: ReposDep) -> Page[PostOut]:
+async def list_posts(query: PostQuery, repos: ReadReposDep) -> Page[PostOut]:
     """Filter with ``author_id``, ``tag``, ``published``, ``title__icontains`` and more; sort with
     ``sort=-views,title``; continue with ``cursor``."""
     page = await repos.posts.keyset_page(
@@ -91,7 +91,7 @@ async def list_posts(query: PostQuery, repos: ReposDep) -> Page[PostOut]:
 
 
 @router.get("/{post_id}")
-async def get_post(post_id: Id, repos: ReposDep, response: Response) -> PostOut:
+async def get_post(post_id: Id, repos: ReadReposDep, response: Response) -> PostOut:
     return post_out(await repos.posts.get_one(post_id), response)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from blog.deps import ReposDep
+from blog.deps import ReadReposDep
 from blog.schemas import AuthorRank
 from blog.stats import top_authors
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/stats", tags=["stats"])
 
 @router.get("/authors")
 async def get_top_authors(
-    repos: ReposDep, limit: Annotated[int, Query(ge=1, le=100)] = 10
+    repos: ReadReposDep, limit: Annotated[int, Query(ge=1, le=100)] = 10
 ) -> list[AuthorRank]:
     """Active authors ranked by the views of their published posts."""
     return await top_authors(repos.tx.session, limit)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from blog.deps import ReposDep
+from blog.deps import ReadReposDep, ReposDep
 from blog.models import Tag
 from blog.repositories import TagRepository
 from blog.routes.common import RESPONSES, Id
@@ -23,7 +23,7 @@ async def create_tag(data: TagIn, repos: ReposDep) -> TagOut:
 
 
 @router.get("")
-async def list_tags(query: TagQuery, repos: ReposDep) -> Page[TagOut]:
+async def list_tags(query: TagQuery, repos: ReadReposDep) -> Page[TagOut]:
     page = await repos.tags.keyset_page(
         query.filters, sort=query.sort, limit=query.limit, cursor=query.cursor
     )
@@ -32,7 +32,7 @@ async def list_tags(query: TagQuery, repos: ReposDep) -> Page[TagOut]:
 
 
 @router.get("/{tag_id}")
-async def get_tag(tag_id: Id, repos: ReposDep) -> TagOut:
+async def get_tag(tag_id: Id, repos: ReadReposDep) -> TagOut:
     return TagOut.model_validate(await repos.tags.get_one(tag_id))
 
 

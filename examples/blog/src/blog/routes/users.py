@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from blog.deps import ReposDep
+from blog.deps import ReadReposDep, ReposDep
 from blog.models import User
 from blog.repositories import UserRepository
 from blog.routes.common import RESPONSES, Id
@@ -35,7 +35,7 @@ async def create_user(data: UserIn, repos: ReposDep) -> UserOut:
 
 
 @router.get("")
-async def list_users(query: UserQuery, repos: ReposDep) -> Page[UserOut]:
+async def list_users(query: UserQuery, repos: ReadReposDep) -> Page[UserOut]:
     page = await repos.users.keyset_page(
         query.filters, sort=query.sort, limit=query.limit, cursor=query.cursor
     )
@@ -44,7 +44,7 @@ async def list_users(query: UserQuery, repos: ReposDep) -> Page[UserOut]:
 
 
 @router.get("/{user_id}")
-async def get_user(user_id: Id, repos: ReposDep) -> UserOut:
+async def get_user(user_id: Id, repos: ReadReposDep) -> UserOut:
     return UserOut.model_validate(await repos.users.get_one(user_id))
 
 
@@ -62,5 +62,5 @@ async def delete_user(user_id: Id, repos: ReposDep) -> Response:
 
 
 @router.get("/{user_id}/stats")
-async def get_user_stats(user_id: Id, repos: ReposDep) -> UserStats:
+async def get_user_stats(user_id: Id, repos: ReadReposDep) -> UserStats:
     return await user_stats(repos.tx.session, user_id)
