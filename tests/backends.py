@@ -63,6 +63,28 @@ def _ping(server: URL) -> None:
         engine.dispose()
 
 
+def _create_database(server: URL, name: str) -> None:
+    """Create database `name` on `server` unless it exists (for suites needing their own)."""
+    admin_db = "postgres" if server.get_backend_name() == "postgresql" else "mysql"
+    engine = create_engine(
+        server.set(database=admin_db), isolation_level="AUTOCOMMIT", connect_args=_timeout(server)
+    )
+    try:
+        with engine.connect() as connection:
+            if server.get_backend_name() == "postgresql":
+                exists = connection.scalar(
+                    text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+                )
+                if not exists:
+                    connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            else:
+                connection.exec_driver_sql(
+                    f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4"
+                )
+    finally:
+        engine.dispose()
+
+
 def _timeout(url: URL) -> dict[str, int]:
     return {"connect_timeout": 3}
 

@@ -86,20 +86,12 @@ def _schema(backend: str) -> str:
     return backend
 
 
-@pytest.fixture(scope="session")
-def _isolation(_schema: str) -> Iterator[Database]:
-    """Where each test's rolled-back connection comes from: not the tested `db`'s own pool."""
-    database = Database(backend_url(_schema), pool_size=1)
-    yield database
-    database.dispose()
-
-
 def _commits(request: pytest.FixtureRequest) -> bool:
     return request.node.get_closest_marker("commits") is not None
 
 
 @pytest.fixture
-def db(_schema: str, _isolation: Database, request: pytest.FixtureRequest) -> Iterator[Database]:
+def db(_schema: str, request: pytest.FixtureRequest) -> Iterator[Database]:
     """A `Database` whose writes vanish after the test; fails if a connection is left out.
 
     Its sessions share one connection whose transaction is rolled back at the end; with
@@ -114,7 +106,7 @@ def db(_schema: str, _isolation: Database, request: pytest.FixtureRequest) -> It
                 with database.engine.begin() as connection:
                     delete_rows(connection, tables_of(Model.metadata))
         else:
-            with isolated(database, engine=_isolation.engine):
+            with isolated(database):
                 yield database
         _assert_no_leak(database.engine.pool)
     finally:
@@ -126,7 +118,6 @@ async def adb(_schema: str, request: pytest.FixtureRequest) -> AsyncIterator[Asy
     """An `AsyncDatabase` whose writes vanish after the test (see `db`); checks for leaks."""
     url = backend_support.async_url(backend_url(_schema))
     database = AsyncDatabase(url)
-    connections = AsyncDatabase(url, pool_size=1)  # the rolled-back connection's own engine
     try:
         if _commits(request):
             try:
@@ -135,9 +126,8 @@ async def adb(_schema: str, request: pytest.FixtureRequest) -> AsyncIterator[Asy
                 async with database.engine.begin() as connection:
                     await connection.run_sync(delete_rows, tables_of(Model.metadata))
         else:
-            async with aisolated(database, engine=connections.engine):
+            async with aisolated(database):
                 yield database
         _assert_no_leak(database.engine.pool)
     finally:
         await database.dispose()
-        await connections.dispose()
