@@ -20,11 +20,13 @@ from stanchion.database.settings import DatabaseSettings
 
 @dataclass(frozen=True, slots=True)
 class ErrorInfo:
-    """What a driver error means, read from its code: the stanchion class and constraint name."""
+    """What a driver error means, read from its code: the stanchion class, and where the
+    database says so, the constraint's name, the columns involved, or that it is the key."""
 
     kind: type[errors.StanchionError]
     constraint: str | None = None
-    detail: str = ""
+    columns: tuple[str, ...] = ()
+    primary_key: bool = False
 
 
 class Backend:
@@ -63,6 +65,10 @@ class Backend:
     def classify(self, orig: BaseException) -> ErrorInfo | None:
         """Map a driver exception to its stanchion meaning, or None when it has none."""
         return None
+
+    def error_codes(self) -> Mapping[Any, type[errors.StanchionError]]:
+        """Every SQLSTATE / errno / result code `classify` knows, with its stanchion error."""
+        return {}
 
     def is_retryable(self, error: BaseException) -> bool:
         """Whether re-running the whole transaction after `error` is known to be safe.

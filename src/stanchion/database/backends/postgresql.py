@@ -44,13 +44,13 @@ def sqlstate(orig: BaseException) -> str | None:
     return code if isinstance(code, str) else None
 
 
-def _constraint_name(orig: BaseException) -> str | None:
+def _diagnostic(orig: BaseException, field: str) -> str | None:
+    """A field of the server's error report (constraint_name, column_name)."""
     diag = getattr(orig, "diag", None)  # psycopg
-    if diag is not None:
-        return getattr(diag, "constraint_name", None)
-    cause = orig.__cause__  # asyncpg, wrapped by SQLAlchemy's adapter
-    name = getattr(cause, "constraint_name", None)
-    return name if isinstance(name, str) else None
+    value = getattr(diag, field, None) if diag is not None else None
+    if value is None:  # asyncpg, wrapped by SQLAlchemy's adapter
+        value = getattr(orig.__cause__, field, None)
+    return value if isinstance(value, str) else None
 
 
 class PostgreSQLBackend(Backend):
@@ -115,7 +115,15 @@ class PostgreSQLBackend(Backend):
             kind = errors.DatabaseUnavailable
         if kind is None:
             return None
-        return ErrorInfo(kind, constraint=_constraint_name(orig))
+        column = _diagnostic(orig, "column_name")
+        return ErrorInfo(
+            kind,
+            constraint=_diagnostic(orig, "constraint_name"),
+            columns=(column,) if column else (),
+        )
+
+    def error_codes(self) -> Mapping[Any, type[errors.StanchionError]]:
+        return _SQLSTATE
 
     def upsert(
         self,
