@@ -135,6 +135,10 @@ class Backend:
         for statement in self.reset_lock_timeout_sql() if lock_timeout_ms else ():
             connection.exec_driver_sql(statement)
 
+    def enum_type_names(self, connection: Connection) -> list[str]:
+        """Names of the enum types that exist apart from tables (none on most databases)."""
+        return []
+
     def scratch_url(self, url: URL, suffix: str) -> URL:
         """A URL for a throwaway database next to `url`'s (used by ``stanchion db check``)."""
         return url.set(database=f"{url.database}_{suffix}")

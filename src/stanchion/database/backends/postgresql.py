@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import Table
+from sqlalchemy import Table, inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.dml import Insert
@@ -62,6 +62,10 @@ class PostgreSQLBackend(Backend):
 
     def reset_lock_timeout_sql(self) -> list[str]:
         return ["RESET lock_timeout"]
+
+    def enum_type_names(self, connection: Connection) -> list[str]:
+        inspector: Any = inspect(connection)
+        return sorted(enum["name"] for enum in inspector.get_enums(schema="*"))
 
     def create_database(self, url: URL) -> None:
         admin_execute(url.set(database="postgres"), f'CREATE DATABASE "{_name(url)}"')
