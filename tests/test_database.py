@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import exc, text
 
 from stanchion import AsyncDatabase, Database, DatabaseSettings, DatabaseUnavailable
 
@@ -41,9 +41,8 @@ def test_password_never_appears_in_repr_or_settings() -> None:
 def test_unreachable_server_raises_database_unavailable_without_password() -> None:
     db = Database("postgresql://app:s3cret@127.0.0.1:1/app", connect_timeout=1)
     try:
-        with pytest.raises(DatabaseUnavailable) as caught:
-            with db.connect() as connection:
-                connection.execute(text("SELECT 1"))
+        with pytest.raises(DatabaseUnavailable) as caught, db.connect() as connection:
+            connection.execute(text("SELECT 1"))
         assert "s3cret" not in str(caught.value)
         assert caught.value.__cause__ is not None
         health = db.health()
@@ -78,7 +77,9 @@ def test_in_memory_sqlite_shares_one_database_across_sessions() -> None:
 
 
 @pytest.mark.backends("postgresql")
-def test_postgresql_sessions_carry_timeouts_and_application_name(backend: str, db: Database) -> None:
+def test_postgresql_sessions_carry_timeouts_and_application_name(
+    backend: str, db: Database
+) -> None:
     configured = Database(
         db.engine.url.render_as_string(hide_password=False),
         application_name="svc-test",
@@ -118,14 +119,16 @@ async def test_async_health_reports_latency(backend: str, adb: AsyncDatabase) ->
 
 
 def test_pool_exhaustion_fails_fast_with_database_unavailable(backend: str, db: Database) -> None:
-    if backend == "sqlite":
-        pytest.skip("the shared in-memory/file pool test runs on servers")
-    small = Database(db.engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0, pool_timeout=0.2)
+    small = Database(
+        db.engine.url.render_as_string(hide_password=False),
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=0.2,
+    )
     try:
-        with small.connect():
-            with pytest.raises(DatabaseUnavailable):
-                with small.connect():
-                    pass
+        with small.connect(), pytest.raises(DatabaseUnavailable) as caught, small.connect():
+            pass
+        assert isinstance(caught.value.__cause__, exc.TimeoutError)
         assert small.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     finally:
         small.dispose()

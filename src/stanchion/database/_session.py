@@ -6,12 +6,15 @@ query a session runs, whether a repository or your own code wrote it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.orm.exc import StaleDataError
 
-from stanchion.errors import LazyLoadError
+from stanchion.errors import LazyLoadError, StaleData
 from stanchion.models.mixins import SoftDelete
 
 #: Session.info key: when true, a lazy relationship load raises `LazyLoadError`.
@@ -27,7 +30,36 @@ _HIDE_DELETED = with_loader_criteria(
 
 
 class StanchionSession(Session):
-    """A `Session` whose lazy loads raise (unless allowed) and that hides soft-deleted rows."""
+    """A `Session` whose lazy loads raise (unless allowed) and that hides soft-deleted rows.
+
+    A flush (explicit, automatic or at commit) that finds a row's version moved on raises
+    `StaleData` instead of SQLAlchemy's ``StaleDataError``.
+    """
+
+    #: Above zero while the session itself loads relationships (flush, delete cascades):
+    #: those loads run where I/O is allowed and are not the silent lazy loads we guard against.
+    _stanchion_internal_loads = 0
+
+    def flush(self, objects: Sequence[Any] | None = None) -> None:
+        try:
+            with self._internal_loads():
+                super().flush(objects)
+        except StaleDataError as error:
+            raise StaleData(
+                "a row was changed or deleted by another transaction since it was read"
+            ) from error
+
+    def delete(self, instance: object) -> None:
+        with self._internal_loads():
+            super().delete(instance)
+
+    @contextmanager
+    def _internal_loads(self) -> Iterator[None]:
+        self._stanchion_internal_loads += 1
+        try:
+            yield
+        finally:
+            self._stanchion_internal_loads -= 1
 
 
 def lazy_load_message(state: ORMExecuteState) -> str | None:
@@ -50,7 +82,11 @@ def lazy_load_message(state: ORMExecuteState) -> str | None:
 def _guard(state: ORMExecuteState) -> None:
     if not state.is_select:
         return
-    if state.lazy_loaded_from is not None and state.session.info.get(RAISE_ON_LAZY_LOAD, False):
+    if (
+        state.lazy_loaded_from is not None
+        and state.session.info.get(RAISE_ON_LAZY_LOAD, False)
+        and not getattr(state.session, "_stanchion_internal_loads", 0)
+    ):
         raise LazyLoadError(lazy_load_message(state))
     if (
         not state.is_column_load

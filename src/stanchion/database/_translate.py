@@ -23,6 +23,8 @@ def install_translation(engine: Engine, backend: Backend) -> None:
         if context.is_pre_ping:
             return  # the pool handles a failed ping by reconnecting
         orig = context.original_exception
+        if not isinstance(orig, Exception):
+            return  # cancellation or interrupt: never turn it into an ordinary error
         info = backend.classify(orig)
         if info is None:
             if context.is_disconnect or context.connection is None:

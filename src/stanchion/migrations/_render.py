@@ -54,6 +54,12 @@ def render_ops(upgrade_ops: alembic_ops.UpgradeOps) -> str:
     return "\n".join(line for line in lines if line.strip())
 
 
+def server_default_comparison(dialect: Any) -> Any:
+    """The ``compare_server_default`` option for `dialect`: Alembic's own comparison where the
+    database reflects identity columns (its callable hook fails on them), ours elsewhere."""
+    return True if dialect.supports_identity_columns else compare_server_default
+
+
 def compare_server_default(
     context: Any,
     inspected_column: Any,

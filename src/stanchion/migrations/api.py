@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stanchion.database import AsyncDatabase, Database
-from stanchion.errors import MigrationError
+from stanchion.errors import MigrationConfigError, MigrationError
 from stanchion.migrations.config import DIALECT_ATTRIBUTE, MigrationConfig
 
 Target = str | URL | Connection | Engine | Database
@@ -129,7 +129,12 @@ def current_revision(
 
 def script_directory(config: MigrationConfig | None = None) -> ScriptDirectory:
     """Alembic's view of the revision files."""
-    return ScriptDirectory.from_config(_config(config).alembic_config())
+    mconfig = _config(config)
+    if not (mconfig.directory / "env.py").is_file():
+        raise MigrationConfigError(
+            f"no migrations in {mconfig.directory}: run `stanchion db init` first"
+        )
+    return _run(lambda: ScriptDirectory.from_config(mconfig.alembic_config()))
 
 
 def head_revision(config: MigrationConfig | None = None) -> str | None:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from stanchion.database import AsyncDatabase, Database
 from stanchion.database.backends import Backend, backend_for
 from stanchion.migrations import operations as _operations  # registers op.* safe operations
-from stanchion.migrations._render import compare_server_default, render_item
+from stanchion.migrations._render import render_item, server_default_comparison
 from stanchion.migrations.config import (
     CONNECTION_ATTRIBUTE,
     DIALECT_ATTRIBUTE,
@@ -49,7 +49,7 @@ def run_migrations(context: EnvironmentContext | None = None, **configure: Any) 
 
 
 def configure_options(
-    mconfig: MigrationConfig, backend: Backend, extra: dict[str, Any]
+    mconfig: MigrationConfig, backend: Backend, extra: dict[str, Any], dialect: Any
 ) -> dict[str, Any]:
     """The options every stanchion migration run uses (``extra`` wins)."""
     metadata = mconfig.target_metadata()
@@ -60,7 +60,7 @@ def configure_options(
     return {
         "target_metadata": metadata,
         "compare_type": True,
-        "compare_server_default": compare_server_default,
+        "compare_server_default": server_default_comparison(dialect),
         "render_as_batch": backend.migration_batch_mode,
         "transaction_per_migration": True,
         "version_table": mconfig.version_table,
@@ -84,7 +84,7 @@ def _run_offline(
         url=url,
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
-        **configure_options(mconfig, backend, dict(extra)),
+        **configure_options(mconfig, backend, dict(extra), url.get_dialect()),
     )
     if mconfig.lock_timeout_ms:
         for statement in backend.lock_timeout_sql(mconfig.lock_timeout_ms):
@@ -135,7 +135,8 @@ def run_on_connection(
     backend.begin_migrations(connection, mconfig.lock_timeout_ms)
     if not external and connection.in_transaction():
         connection.commit()
-    context.configure(connection=connection, **configure_options(mconfig, backend, dict(extra)))
+    options = configure_options(mconfig, backend, dict(extra), connection.dialect)
+    context.configure(connection=connection, **options)
     with context.begin_transaction():
         context.run_migrations()
     if external:

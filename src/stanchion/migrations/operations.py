@@ -242,11 +242,13 @@ class SetNotNullOp(MigrateOperation):
         column_name: str,
         *,
         existing_type: Any = None,
+        existing_server_default: str | None = None,
         schema: str | None = None,
     ) -> None:
         self.table_name = table_name
         self.column_name = column_name
         self.existing_type = existing_type
+        self.existing_server_default = existing_server_default
         self.schema = schema
 
     @classmethod
@@ -257,10 +259,20 @@ class SetNotNullOp(MigrateOperation):
         column_name: str,
         *,
         existing_type: Any = None,
+        existing_server_default: str | None = None,
         schema: str | None = None,
     ) -> None:
-        """Make a column NOT NULL safely; `existing_type` is required on MySQL and SQLite."""
-        operations.invoke(cls(table_name, column_name, existing_type=existing_type, schema=schema))
+        """Make a column NOT NULL safely. MySQL and SQLite redefine the column: give
+        `existing_type` (and `existing_server_default`, SQL text, if it has one)."""
+        operations.invoke(
+            cls(
+                table_name,
+                column_name,
+                existing_type=existing_type,
+                existing_server_default=existing_server_default,
+                schema=schema,
+            )
+        )
 
 
 @Operations.implementation_for(SetNotNullOp)
@@ -272,6 +284,17 @@ def _set_not_null(operations: Operations, op: SetNotNullOp) -> None:
         if backend.migration_batch_mode:
             with operations.batch_alter_table(op.table_name, schema=op.schema) as batch:
                 batch.alter_column(op.column_name, nullable=False, existing_type=op.existing_type)
+        elif backend.online_ddl_options:
+            # Redefine the column in place with writes allowed, or fail instead of locking.
+            dialect = operations.get_context().dialect
+            kind = dialect.type_compiler_instance.process(op.existing_type)
+            default = f" DEFAULT {op.existing_server_default}" if op.existing_server_default else ""
+            table = _table(operations, op.table_name, op.schema)
+            column = _quote(operations, op.column_name)
+            options = ", ".join(backend.online_ddl_options)
+            operations.execute(
+                f"ALTER TABLE {table} MODIFY {column} {kind} NOT NULL{default}, {options}"
+            )
         else:
             operations.alter_column(
                 op.table_name,

@@ -59,4 +59,4 @@ class Versioned:
     """``version``: an optimistic-lock counter; writing a stale version raises `StaleData`."""
 
     __version_column__: ClassVar[str] = "version"
-    version: Mapped[int] = mapped_column(Integer(), nullable=False, sort_order=93)
+    version: Mapped[int] = mapped_column(Integer(), nullable=False, default=1, sort_order=93)

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.types import TypeDecorator
 
 from stanchion.errors import InvalidQuery
 
@@ -81,10 +82,22 @@ def operators_for(python_type: type) -> frozenset[str]:
 
 
 def python_type(attribute: InstrumentedAttribute[Any]) -> type:
+    """The Python type of `attribute`'s column (`object` when the type does not say)."""
+    column_type = attribute.type
     try:
-        return attribute.type.python_type  # type: ignore[no-any-return]
+        found: type = column_type.python_type
+        if found is object and isinstance(column_type, TypeDecorator):
+            found = column_type.impl_instance.python_type
     except NotImplementedError:
         return object
+    return found
+
+
+def _needs_timezone(attribute: InstrumentedAttribute[Any]) -> bool:
+    column_type = attribute.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    return bool(getattr(column_type, "timezone", False))
 
 
 _ADAPTERS: dict[type, TypeAdapter[Any]] = {}
@@ -130,10 +143,18 @@ def build_filters(
         target = python_type(attribute)
         if op not in operators_for(target):
             raise InvalidQuery(f"operator {op!r} does not apply to {name!r}", field=name)
-        conditions.append(OPERATORS[op](attribute, _value(value, op, target, name)))
+        converted = _value(value, op, target, name)
+        if _needs_timezone(attribute) and _has_naive_datetime(converted):
+            raise InvalidQuery(f"{name!r} needs a datetime with a timezone", field=name)
+        conditions.append(OPERATORS[op](attribute, converted))
     if not conditions:
         return None
     return and_(*conditions)
+
+
+def _has_naive_datetime(value: Any) -> bool:
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(v, dt.datetime) and v.tzinfo is None for v in values)
 
 
 def _value(value: Any, op: str, target: type, field: str) -> Any:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, or_, tuple_
+from sqlalchemy import ColumnElement, and_, literal, or_, tuple_
 
 from stanchion.errors import InvalidQuery
 from stanchion.query.ordering import SortKey
@@ -113,7 +113,9 @@ def after(
     planner can still range-scan the first column.
     """
     if len({k.descending for k in keys}) == 1:
-        row, bound = tuple_(*columns), tuple_(*values)
+        # Bind each value with its column's type (time zones, UUID storage, ...).
+        row = tuple_(*columns)
+        bound = tuple_(*(literal(v, c.type) for c, v in zip(columns, values, strict=True)))
         return row < bound if keys[0].descending else row > bound
     terms: list[ColumnElement[bool]] = []
     for i, (column, key) in enumerate(zip(columns, keys, strict=True)):

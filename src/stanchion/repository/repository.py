@@ -21,7 +21,7 @@ from stanchion.database._session import INCLUDE_DELETED
 from stanchion.database.backends import Backend, backend_for
 from stanchion.errors import InvalidQuery, NotFound, StaleData
 from stanchion.models.mixins import SoftDelete
-from stanchion.query.filters import CustomFilter, build_filters
+from stanchion.query.filters import CustomFilter, build_filters, python_type
 from stanchion.query.ordering import order_by, resolve_sort
 from stanchion.query.pagination import KeysetPage, OffsetPage, after, decode_cursor, encode_cursor
 
@@ -127,10 +127,23 @@ class Repository(Generic[M]):
     def get(
         self, ident: Any, *, options: Sequence[ORMOption] = (), include_deleted: bool = False
     ) -> M | None:
-        """The row with primary key `ident`, or None."""
+        """The row with primary key `ident`, or None (also when it is soft-deleted).
+
+        With loader options the row is read again even when the session holds it, so the
+        options always take effect.
+        """
         loads = [*self.default_options, *options]
-        execution = {INCLUDE_DELETED: True} if include_deleted else None
-        return self.session.get(self.model, ident, options=loads, execution_options=execution or {})
+        execution = {INCLUDE_DELETED: True} if include_deleted else {}
+        row: M | None = self.session.get(
+            self.model,
+            ident,
+            options=loads,
+            populate_existing=bool(loads),
+            execution_options=execution,
+        )
+        if not include_deleted and isinstance(row, SoftDelete) and row.deleted_at is not None:
+            return None  # soft-deleted in this session: the identity map still holds it
+        return row
 
     def get_one(
         self, ident: Any, *, options: Sequence[ORMOption] = (), include_deleted: bool = False
@@ -212,6 +225,11 @@ class Repository(Generic[M]):
         """A page that continues after `cursor`; its cost does not grow with depth."""
         keys = resolve_sort(self.model, sort, self._sortable(), self.default_sort)
         columns = [getattr(self.model, k.field) for k in keys]
+        for key, column in zip(keys, columns, strict=True):
+            if any(c.nullable for c in column.property.columns):
+                raise InvalidQuery(
+                    f"cannot keyset-page by {key.field!r}: it may be null", field=key.field
+                )
         stmt = self.select(filters, options=options, include_deleted=include_deleted)
         if cursor:
             values = decode_cursor(cursor, keys)
@@ -274,8 +292,11 @@ class Repository(Generic[M]):
 
     def delete(self, target: M | Any, *, hard: bool = False) -> None:
         """Delete the row (an instance or a primary key). Soft-deletable models are only marked,
-        unless `hard` is true."""
-        instance = target if isinstance(target, self.model) else self.get_one(target)
+        unless `hard` is true (which also purges a row already soft-deleted)."""
+        if isinstance(target, self.model):
+            instance = target
+        else:
+            instance = self.get_one(target, include_deleted=hard)
         if isinstance(instance, SoftDelete) and not hard:
             instance.deleted_at = dt.datetime.now(dt.UTC)
         else:
@@ -307,19 +328,53 @@ class Repository(Generic[M]):
         if not rows:
             return 0
         table = self._mapper.local_table
-        prepared = self._complete_rows(rows)
         if update is None:
-            update = [k for k in prepared[0] if k not in conflict and k not in MANAGED_FIELDS]
+            update = [k for k in rows[0] if k not in conflict and k not in MANAGED_FIELDS]
         refused = sorted(set(update) - set(self._updatable()))
         if refused:
             raise InvalidQuery(f"cannot update {', '.join(refused)}", field=refused[0])
+        prepared = self._complete_rows(rows)
+        conflict_columns = self._column_names(conflict)
+        update_columns = self._column_names(update)
+        bumps = self._update_bumps(update_columns) if update_columns else {}
         backend = self.backend
-        per_chunk = max(1, backend.max_bind_params // max(1, len(prepared[0])))
+        budget = backend.max_bind_params - len(bumps)  # each bump may bind one parameter
+        per_chunk = max(1, budget // max(1, len(prepared[0])))
         for start in range(0, len(prepared), per_chunk):
             chunk = prepared[start : start + per_chunk]
-            stmt = backend.upsert(table, chunk, conflict, update)  # type: ignore[arg-type]
+            stmt = backend.upsert(
+                table,  # type: ignore[arg-type]
+                chunk,
+                conflict_columns,
+                update_columns,
+                also_set=bumps,
+            )
             self.session.execute(stmt)
         return len(prepared)
+
+    def _column_names(self, keys: Sequence[str]) -> builtins.list[str]:
+        names = {attr.key: attr.columns[0].name for attr in self._mapper.column_attrs}
+        unknown = [k for k in keys if k not in names]
+        if unknown:
+            model = self.model.__name__
+            raise InvalidQuery(f"{model} has no field {unknown[0]!r}", field=unknown[0])
+        return [names[k] for k in keys]
+
+    def _update_bumps(self, updated: Collection[str]) -> dict[str, Any]:
+        """What an upsert's UPDATE also sets: each column's ``onupdate``, ``version + 1``."""
+        bumps: dict[str, Any] = {}
+        for column in self._mapper.local_table.columns:
+            onupdate = column.onupdate
+            if column.name in updated or onupdate is None:
+                continue
+            if onupdate.is_clause_element or onupdate.is_scalar:
+                bumps[column.name] = onupdate.arg
+            elif onupdate.is_callable:
+                bumps[column.name] = onupdate.arg(None)
+        version = self._mapper.version_id_col
+        if version is not None and version.name not in updated:
+            bumps[version.name] = version + 1
+        return bumps
 
     def bulk_insert(self, rows: Iterable[Mapping[str, Any]], *, chunk_size: int = 50_000) -> int:
         """Insert many rows at near driver speed (COPY on PostgreSQL), bypassing the ORM.
@@ -384,11 +439,9 @@ class Repository(Generic[M]):
 
     def _flush(self) -> None:
         try:
-            self.session.flush()
-        except StaleDataError as error:
-            raise StaleData(
-                f"{self.model.__name__} was changed or deleted by someone else"
-            ) from error
+            self.session.flush()  # a stanchion session raises StaleData itself
+        except StaleDataError as error:  # a plain Session does not
+            raise StaleData(f"{self.model.__name__} was changed by someone else") from error
 
     def _complete_rows(self, rows: Sequence[Mapping[str, Any]]) -> builtins.list[dict[str, Any]]:
         """Rows keyed by column name, with the same keys, Python-side defaults filled in."""
@@ -428,7 +481,13 @@ def _non_negative(offset: int) -> int:
 
 
 def _as_column_value(column: Any, value: Any) -> Any:
-    """Cursor values arrive as JSON types; give datetimes back their timezone-awareness."""
+    """A cursor value checked against its column's type: a tampered cursor is `InvalidQuery`."""
     if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
+        value = value.replace(tzinfo=dt.UTC)
+    target = python_type(column)
+    if target is object:
+        return value
+    accepted: tuple[type, ...] = (int, float) if target is float else (target,)
+    if isinstance(value, bool) != issubclass(target, bool) or not isinstance(value, accepted):
+        raise InvalidQuery("malformed page cursor", field="cursor")
     return value

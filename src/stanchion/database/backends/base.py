@@ -82,8 +82,14 @@ class Backend:
         rows: Sequence[Mapping[str, Any]],
         conflict_columns: Sequence[str],
         update_columns: Sequence[str],
+        *,
+        also_set: Mapping[str, Any] | None = None,
     ) -> Insert:
-        """One INSERT statement that updates `update_columns` when `conflict_columns` collide."""
+        """One INSERT statement that updates `update_columns` when `conflict_columns` collide.
+
+        `also_set` holds SQL expressions written only when a row is updated (``updated_at``,
+        ``version + 1``); with no `update_columns` a collision leaves the row untouched.
+        """
         raise NotImplementedError(f"{self.name} has no native upsert")
 
     def bulk_insert(
@@ -128,6 +134,10 @@ class Backend:
         """Undo `begin_migrations` so a pooled connection goes back as it came."""
         for statement in self.reset_lock_timeout_sql() if lock_timeout_ms else ():
             connection.exec_driver_sql(statement)
+
+    def enum_type_names(self, connection: Connection) -> list[str]:
+        """Names of the enum types that exist apart from tables (none on most databases)."""
+        return []
 
     def scratch_url(self, url: URL, suffix: str) -> URL:
         """A URL for a throwaway database next to `url`'s (used by ``stanchion db check``)."""

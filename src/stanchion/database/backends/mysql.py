@@ -121,13 +121,16 @@ class MySQLBackend(Backend):
         rows: Sequence[Mapping[str, Any]],
         conflict_columns: Sequence[str],
         update_columns: Sequence[str],
+        *,
+        also_set: Mapping[str, Any] | None = None,
     ) -> Insert:
         stmt = mysql_insert(table).values(list(rows))
         # ON DUPLICATE KEY fires on any unique key; a no-op update keeps "do nothing" semantics.
-        targets = list(update_columns) or [conflict_columns[0]]
-        return stmt.on_duplicate_key_update(
-            {name: stmt.inserted[name] if update_columns else table.c[name] for name in targets}
-        )
+        if not update_columns:
+            name = conflict_columns[0]
+            return stmt.on_duplicate_key_update({name: table.c[name]})
+        values: dict[str, Any] = {name: stmt.inserted[name] for name in update_columns}
+        return stmt.on_duplicate_key_update({**values, **(also_set or {})})
 
 
 def _name(url: URL) -> str:

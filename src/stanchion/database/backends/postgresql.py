@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import Table
+from sqlalchemy import Table, inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.sql.dml import Insert
@@ -63,6 +63,10 @@ class PostgreSQLBackend(Backend):
     def reset_lock_timeout_sql(self) -> list[str]:
         return ["RESET lock_timeout"]
 
+    def enum_type_names(self, connection: Connection) -> list[str]:
+        inspector: Any = inspect(connection)
+        return sorted(enum["name"] for enum in inspector.get_enums(schema="*"))
+
     def create_database(self, url: URL) -> None:
         admin_execute(url.set(database="postgres"), f'CREATE DATABASE "{_name(url)}"')
 
@@ -116,13 +120,18 @@ class PostgreSQLBackend(Backend):
         rows: Sequence[Mapping[str, Any]],
         conflict_columns: Sequence[str],
         update_columns: Sequence[str],
+        *,
+        also_set: Mapping[str, Any] | None = None,
     ) -> Insert:
         stmt = pg_insert(table).values(list(rows))
         if not update_columns:
             return stmt.on_conflict_do_nothing(index_elements=list(conflict_columns))
         return stmt.on_conflict_do_update(
             index_elements=list(conflict_columns),
-            set_={name: stmt.excluded[name] for name in update_columns},
+            set_={
+                **{name: stmt.excluded[name] for name in update_columns},
+                **(also_set or {}),
+            },
         )
 
     def bulk_insert(

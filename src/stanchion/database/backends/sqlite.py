@@ -130,13 +130,18 @@ class SQLiteBackend(Backend):
         rows: Sequence[Mapping[str, Any]],
         conflict_columns: Sequence[str],
         update_columns: Sequence[str],
+        *,
+        also_set: Mapping[str, Any] | None = None,
     ) -> Insert:
         stmt = sqlite_insert(table).values(list(rows))
         if not update_columns:
             return stmt.on_conflict_do_nothing(index_elements=list(conflict_columns))
         return stmt.on_conflict_do_update(
             index_elements=list(conflict_columns),
-            set_={name: stmt.excluded[name] for name in update_columns},
+            set_={
+                **{name: stmt.excluded[name] for name in update_columns},
+                **(also_set or {}),
+            },
         )
 
 

@@ -1,0 +1,334 @@
+"""Tables and the docs/performance.md report (with PNG plots) from saved results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from bench.goals import evaluate
+from bench.results import baselines, load, ratio
+
+X = "\N{MULTIPLICATION SIGN}"
+
+
+def _fmt_time(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.0f} µs"
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}{X}"
+
+
+def text_table(data: dict[str, Any]) -> str:
+    """A plain table: per workload and contender, median time and ratios to raw and ORM."""
+    lines = [f"{data['backend']} ({'quick' if data['quick'] else 'full'}), {data['seconds']:.0f}s"]
+    header = f"{'workload':<14}{'contender':<24}{'median/op':>12}{'vs raw':>9}{'vs orm':>9}"
+    lines.append(header)
+    for w in data["workloads"]:
+        row = data["cells"].get(w["name"], {})
+        for c in data["contenders"]:
+            cell = row.get(c["name"])
+            if cell is None:
+                continue
+            raw, orm = baselines(c["is_async"])
+            text = cell["error"] or _fmt_time(cell["median"])
+            lines.append(
+                f"{w['name']:<14}{c['name']:<24}{text:>12}"
+                f"{_fmt_ratio(ratio(data, w['name'], c['name'], raw)):>9}"
+                f"{_fmt_ratio(ratio(data, w['name'], c['name'], orm)):>9}"
+            )
+    return "\n".join(lines)
+
+
+# ----- docs/performance.md -----
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "performance.md"
+SYNC_ORDER = ["raw", "core", "orm", "stanchion", "advanced-alchemy"]
+ASYNC_ORDER = ["raw-async", "orm-async", "stanchion-async", "advanced-alchemy-async", "fastcrud"]
+
+
+def _load_runs(folder: Path) -> list[dict[str, Any]]:
+    runs = []
+    for backend in ("postgresql", "sqlite"):
+        for suffix in ("", "-quick"):
+            path = folder / f"{backend}{suffix}.json"
+            if path.exists():
+                runs.append(load(path))
+                break
+    return runs
+
+
+def _names(data: dict[str, Any]) -> list[str]:
+    present = {c["name"] for c in data["contenders"]}
+    return [n for n in SYNC_ORDER + ASYNC_ORDER if n in present]
+
+
+def _is_async(data: dict[str, Any], name: str) -> bool:
+    return any(c["is_async"] for c in data["contenders"] if c["name"] == name)
+
+
+def _time_table(data: dict[str, Any]) -> list[str]:
+    names = _names(data)
+    lines = [
+        "| workload | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 1) + "|",
+    ]
+    for w in data["workloads"]:
+        row = data["cells"].get(w["name"], {})
+        cells = []
+        for n in names:
+            cell = row.get(n)
+            if cell is None:
+                cells.append("n/a")
+            elif cell["error"]:
+                cells.append("error")
+            else:
+                cells.append(_fmt_time(cell["median"]))
+        lines.append(f"| {w['title']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _ratio_table(data: dict[str, Any], which: int) -> list[str]:
+    """Ratios to the raw driver (`which`=0) or to hand-written ORM (1), sync vs sync."""
+    skip = ("raw", "raw-async") if which == 0 else ("orm", "orm-async")
+    names = [n for n in _names(data) if n not in skip]
+    lines = ["| workload | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for w in data["workloads"]:
+        cells = []
+        for n in names:
+            base = baselines(_is_async(data, n))[which]
+            cells.append(_fmt_ratio(ratio(data, w["name"], n, base)))
+        lines.append(f"| {w['title']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _throughput(data: dict[str, Any]) -> list[str]:
+    lines = []
+    for w in data["workloads"]:
+        if not w["rows_per_op"]:
+            continue
+        row = data["cells"].get(w["name"], {})
+        parts = []
+        for n in _names(data):
+            cell = row.get(n)
+            if cell and cell["median"]:
+                parts.append(f"{n} {w['rows_per_op'] / cell['median']:,.0f}")
+        lines.append(f"- {w['title']} ({w['rows_per_op']:,} rows), rows/s: " + ", ".join(parts))
+    return lines
+
+
+#: Why a goal can be missed, from profiling and the measurements (shown under a missed goal).
+WHY: dict[str, str] = {}
+
+
+def _goal_lines(data: dict[str, Any]) -> list[str]:
+    lines = []
+    for goal in evaluate(data):
+        status = {True: "**met**", False: "**missed**", None: "not measured"}[goal.met]
+        lines.append(f"- {goal.title}: {status}")
+        for check in goal.checks:
+            if check.ok is False or goal.met is None or check.ok is None:
+                mark = {True: "ok", False: "MISSED", None: "n/a"}[check.ok]
+                lines.append(f"  - {check.what}: {_fmt_ratio(check.value)} ({mark})")
+        if goal.met:
+            worst = max((c.value for c in goal.checks if c.value is not None), default=None)
+            if worst is not None and "faster" not in goal.title and "COPY" not in goal.title:
+                lines.append(f"  - worst case {_fmt_ratio(worst)}")
+        why = WHY.get(goal.title.split(" ")[0])
+        if goal.met is False and why:
+            lines.append(f"  - why: {why}")
+    return lines
+
+
+def _plots(data: dict[str, Any], img: Path) -> list[str]:
+    """Draw this backend's PNGs; return their markdown image lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    img.mkdir(parents=True, exist_ok=True)
+    backend = data["backend"]
+    out = []
+    # 1. ratio to hand-written ORM, every workload, sync and async side by side
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)
+    titles = [w["title"] for w in data["workloads"]]
+    for ax, order, orm in ((axes[0], SYNC_ORDER, "orm"), (axes[1], ASYNC_ORDER, "orm-async")):
+        names = [n for n in order if n != orm and any(c["name"] == n for c in data["contenders"])]
+        width = 0.8 / max(1, len(names))
+        for k, n in enumerate(names):
+            values = [ratio(data, w["name"], n, orm) or 0 for w in data["workloads"]]
+            ax.barh([i + k * width for i in range(len(titles))], values, height=width, label=n)
+        ax.axvline(1.0, color="black", linewidth=0.8)
+        ax.axvline(1.1, color="grey", linewidth=0.8, linestyle="--")
+        ax.set_xscale("log")
+        ax.set_yticks([i + 0.4 - width / 2 for i in range(len(titles))], titles)
+        ax.invert_yaxis()
+        ax.set_title(f"{'async' if orm.endswith('async') else 'sync'}: time ÷ {orm} (log)")
+        ax.legend(fontsize=7)
+    fig.suptitle(f"{backend}: time per operation relative to hand-written ORM (lower is faster)")
+    fig.tight_layout()
+    name = f"bench-{backend}-vs-orm.png"
+    fig.savefig(img / name, dpi=90)
+    plt.close(fig)
+    out.append(f"![{backend}: ratio to hand-written ORM](img/{name})")
+    # 2. keyset vs offset: page 1 and the deep page
+    fig, ax = plt.subplots(figsize=(8, 4))
+    names = [n for n in _names(data) if n in data["cells"].get("keyset_1", {})]
+    for kind, marker in (("keyset", "o"), ("offset", "s")):
+        for n in names:
+            first = data["cells"].get(f"{kind}_1", {}).get(n, {}).get("median")
+            deep = data["cells"].get(f"{kind}_deep", {}).get(n, {}).get("median")
+            if first and deep:
+                ax.plot(
+                    [1, data["sizes"]["keyset_depth"]],
+                    [first * 1e3, deep * 1e3],
+                    marker=marker,
+                    label=f"{n} {kind}",
+                )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("page number (50 rows per page)")
+    ax.set_ylabel("ms per page")
+    ax.set_title(f"{backend}: keyset vs offset pages")
+    ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    name = f"bench-{backend}-pages.png"
+    fig.savefig(img / name, dpi=90)
+    plt.close(fig)
+    out.append(f"![{backend}: keyset vs offset pages](img/{name})")
+    # 3. bulk throughput
+    fig, ax = plt.subplots(figsize=(8, 4))
+    bulk = [w for w in data["workloads"] if w["rows_per_op"]]
+    names = _names(data)
+    width = 0.8 / max(1, len(bulk))
+    for k, w in enumerate(bulk):
+        row = data["cells"].get(w["name"], {})
+        values = [
+            (w["rows_per_op"] / row[n]["median"]) if row.get(n, {}).get("median") else 0
+            for n in names
+        ]
+        ax.bar([i + k * width for i in range(len(names))], values, width=width, label=w["title"])
+    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(names))], names, rotation=30, ha="right")
+    ax.set_ylabel("rows per second")
+    ax.set_title(f"{backend}: bulk writes (higher is faster)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    name = f"bench-{backend}-bulk.png"
+    fig.savefig(img / name, dpi=90)
+    plt.close(fig)
+    out.append(f"![{backend}: bulk write throughput](img/{name})")
+    return out
+
+
+def _section(data: dict[str, Any], img: Path) -> list[str]:
+    v = data["versions"]
+    m = data["machine"]
+    s = data["sizes"]
+    kind = "quick run (small tables: numbers not meaningful)" if data["quick"] else "full run"
+    started = dt.datetime.fromtimestamp(data["started"], dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"## {data['server']}",
+        "",
+        f"{kind}, started {started}, {data['seconds'] / 60:.1f} min; {s['posts']:,} posts, "
+        f"{s['authors']:,} authors; {s['reps']} recorded repetitions (after one warm-up); "
+        f"load average after the run {', '.join(f'{x:.1f}' for x in m['loadavg_after'])}.",
+        "",
+        "### Goals",
+        "",
+        *_goal_lines(data),
+        "",
+        "### Median time per operation",
+        "",
+        *_time_table(data),
+        "",
+        "### Ratio to hand-written SQLAlchemy ORM (sync to `orm`, async to `orm-async`)",
+        "",
+        *_ratio_table(data, 1),
+        "",
+        "### Ratio to the raw driver (sync to `raw`, async to `raw-async`)",
+        "",
+        *_ratio_table(data, 0),
+        "",
+        "### Bulk throughput",
+        "",
+        *_throughput(data),
+        "",
+        *_plots(data, img),
+        "",
+    ]
+    if data["mismatches"]:
+        lines += ["Result mismatches (a contender returned different data):", ""]
+        lines += [f"- {m}" for m in data["mismatches"]] + [""]
+    lines.append(
+        f"Versions: Python {v['python']}, SQLAlchemy {v['sqlalchemy']}, psycopg {v['psycopg']}, "
+        f"asyncpg {v['asyncpg']}, aiosqlite {v['aiosqlite']}, SQLite {v['sqlite']}, "
+        f"advanced-alchemy {v['advanced-alchemy']}, FastCRUD {v['fastcrud']}; "
+        f"{m['cpus']} CPUs, {m['platform']}."
+    )
+    return lines
+
+
+def write_report(folder: Path, doc: Path = DOC) -> Path:
+    """Write `doc` (docs/performance.md) and its PNGs (img/ beside it) from `folder`s results."""
+    img = doc.parent / "img"
+    runs = _load_runs(folder)
+    if not runs:
+        raise SystemExit(f"no results in {folder}: run python -m bench --report first")
+    text = [INTRO.strip(), ""]
+    for data in runs:
+        text += _section(data, img)
+        text.append("")
+    text.append(NOTES.strip())
+    doc.write_text("\n".join(text) + "\n")
+    print(f"wrote {doc} and {img}/bench-*.png")
+    return doc
+
+
+INTRO = """
+# Performance
+
+How fast stanchion is, against the limit (the raw driver), against what you would write by hand
+(SQLAlchemy Core and ORM) and against the peers (advanced-alchemy, FastCRUD). Generated by
+`python -m bench --report`: do not edit by hand (the notes at the end live in bench/report.py).
+
+## How it is measured
+
+- One process runs every workload through every contender, on the same schema and data
+  (`bench/schema.py`, `bench/data.py`). For each workload, every repetition runs all contenders
+  one after the other on the same arguments, in an order rotated each repetition; the first
+  repetition is a warm-up. The tables show the **median** of the recorded repetitions.
+- A batch is many operations in one session (one connection for the raw drivers), so the
+  numbers are per-operation costs, not session set-up. Reads use a fresh key each time (no
+  identity-map hits). Every batch returns a checksum; all contenders must agree.
+- Sync contenders are compared with sync baselines (`raw` = psycopg or sqlite3, `orm` =
+  `Session`), async ones with async baselines (`raw-async` = asyncpg or aiosqlite, `orm-async`
+  = `AsyncSession`). Each contender module in `bench/contenders/` says what it does.
+- Rerun: `python3 dev.py setup`, then `.venv/bin/python -m bench --report` (PostgreSQL at
+  `$STANCHION_BENCH_POSTGRESQL_URL`, default `postgresql://postgres@127.0.0.1:5432/st_bench`;
+  SQLite in a temp file). The first run seeds 1,000,000 posts (about a minute). `--quick` runs
+  small tables in under a minute (CI runs it as a test); `--only get,page` and
+  `--contenders raw,stanchion` narrow a run; `--report-only` redraws from the saved JSON in
+  `docs/performance/`.
+"""
+
+NOTES = """
+## Notes
+
+- The machine is small and shared (2 vCPU; other agents' test runs were active during the
+  measurements), so expect ±15% noise on per-operation numbers even with interleaving and
+  medians; differences below that are not meaningful.
+- advanced-alchemy is measured with its defaults: it refreshes objects after `add`/`update`
+  (one extra SELECT each) and `add_many` builds ORM objects. FastCRUD reads return dicts, its
+  `create` flushes then refreshes, and `upsert_multi` matches on the primary key only (so the
+  upsert workload upserts by key for everyone). Neither offers a COPY path; FastCRUD has no
+  bulk insert, advanced-alchemy no keyset pages ("n/a" in the tables).
+"""

@@ -1,0 +1,131 @@
+"""The runner: every workload through every contender, interleaved, warmed up, medians kept.
+
+For each workload and repetition, all contenders run the same arguments one after the other,
+in an order rotated each repetition (so none always runs first or last on a noisy machine).
+Repetition 0 is a warm-up and is not recorded. Each batch's checksum must match the others'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import random
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.contenders import Contender
+from bench.context import Context
+from bench.data import seed
+from bench.workloads import Workload
+
+
+@dataclass
+class Cell:
+    """One contender on one workload: seconds per operation for each recorded repetition."""
+
+    times: list[float] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.times) if self.times else None
+
+
+@dataclass
+class RunResult:
+    ctx: Context
+    contenders: list[Contender]
+    workloads: list[Workload]
+    cells: dict[str, dict[str, Cell]] = field(default_factory=dict)
+    mismatches: list[str] = field(default_factory=list)
+    started: float = 0.0
+    seconds: float = 0.0
+
+
+def _rotate(items: Sequence[Contender], k: int) -> list[Contender]:
+    k %= max(1, len(items))
+    return [*items[k:], *items[:k]]
+
+
+def _timed_sync(contender: Contender, op: str, args: list[Any]) -> tuple[float, Any]:
+    method = getattr(contender, op)
+    started = time.perf_counter()
+    result = method(args)
+    return time.perf_counter() - started, result
+
+
+async def _timed_async(contender: Contender, op: str, args: list[Any]) -> tuple[float, Any]:
+    method = getattr(contender, op)
+    started = time.perf_counter()
+    result = await method(args)
+    return time.perf_counter() - started, result
+
+
+def run(
+    ctx: Context,
+    contender_classes: Sequence[type[Contender]],
+    workloads: Sequence[Workload],
+    *,
+    progress: Callable[[str], None] = print,
+) -> RunResult:
+    """Seed, open every contender, run every workload, close everything; never raises on a
+    contender's failure (it is recorded in its cell)."""
+    seed(ctx)
+    result = RunResult(ctx, [cls(ctx) for cls in contender_classes], list(workloads))
+    result.started = time.time()
+    with asyncio.Runner() as loop:
+        for c in result.contenders:
+            loop.run(c.aopen()) if c.is_async else c.open()
+        gc.collect()
+        gc.freeze()  # long-lived objects out of the collector's way: per-batch collects stay cheap
+        try:
+            for workload in workloads:
+                _run_workload(result, workload, loop, progress)
+        finally:
+            for c in result.contenders:
+                loop.run(c.aclose()) if c.is_async else c.close()
+            gc.unfreeze()
+    result.seconds = time.time() - result.started
+    return result
+
+
+def _run_workload(
+    result: RunResult, w: Workload, loop: asyncio.Runner, progress: Callable[[str], None]
+) -> None:
+    ctx = result.ctx
+    active = [c for c in result.contenders if c.supports(w.op)]
+    cells = {c.name: Cell() for c in active}
+    result.cells[w.name] = cells
+    n = w.batch_size(ctx)
+    reps = min(ctx.sizes.reps, w.max_reps or ctx.sizes.reps)
+    rng = random.Random(w.name)
+    started = time.perf_counter()
+    for rep in range(-1, reps):  # -1: warm-up
+        args = w.make_args(ctx, rng, n)
+        checks: dict[str, Any] = {}
+        for c in _rotate(active, rep + 1):
+            cell = cells[c.name]
+            if cell.error is not None:
+                continue
+            if w.reset is not None:
+                w.reset(ctx)
+            gc.collect()
+            try:
+                if c.is_async:
+                    seconds, value = loop.run(_timed_async(c, w.op, args))
+                else:
+                    seconds, value = _timed_sync(c, w.op, args)
+            except Exception as error:  # recorded, reported, and the run goes on
+                cell.error = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+                progress(f"  ! {w.name} / {c.name}: {cell.error}")
+                continue
+            checks[c.name] = w.verify(ctx) if w.verify is not None else value
+            if rep >= 0:
+                cell.times.append(seconds / n)
+        if len(set(checks.values())) > 1:
+            result.mismatches.append(f"{w.name} rep {rep}: {checks}")
+            progress(f"  ! {w.name} rep {rep}: results differ: {checks}")
+    progress(f"  {w.name}: {n} op(s) x {reps} rep(s), {time.perf_counter() - started:.1f}s")

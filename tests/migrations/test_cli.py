@@ -1,0 +1,120 @@
+"""`stanchion db` end to end: a user adds a column and is told what is safe to deploy."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stanchion.cli import app
+from stanchion.migrations.exit_codes import ExitCode
+
+pytestmark = pytest.mark.commits
+
+MODELS = """
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from stanchion.models import NAMING_CONVENTION, IntegerPK
+from stanchion.models.base import TYPE_MAP
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = TYPE_MAP
+
+
+class Note(Base, IntegerPK):
+    __tablename__ = "notes"
+    body: Mapped[str]
+{extra}
+"""
+
+runner = CliRunner()
+
+
+def stanchion(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    module = f"notes_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{module}.py").write_text(MODELS.format(extra=""))
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "notes"\nversion = "0"\n')
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    yield tmp_path, module
+    sys.modules.pop(module, None)
+
+
+def test_add_a_column_then_revision_check_and_lint(project: tuple[Path, str]) -> None:
+    root, module = project
+    pyproject = str(root / "pyproject.toml")
+    code, out = stanchion(
+        "db", "init", "--pyproject", pyproject, "--metadata", f"{module}:Base.metadata"
+    )
+    assert code == 0, out
+    assert (root / "migrations" / "env.py").exists()
+    assert f'metadata = "{module}:Base.metadata"' in (root / "pyproject.toml").read_text()
+
+    code, out = stanchion("db", "revision", "--autogenerate", "-m", "create notes", "-c", pyproject)
+    assert code == 0, out
+    assert stanchion("db", "upgrade", "-c", pyproject)[0] == 0
+
+    # The user adds a NOT NULL column to the model.
+    (root / f"{module}.py").write_text(MODELS.format(extra="    priority: Mapped[int]"))
+    sys.modules.pop(module, None)
+    code, out = stanchion("db", "check", "-c", pyproject)
+    assert code == ExitCode.DRIFT, out
+    assert "op.add_column('notes', sa.Column('priority'" in out
+
+    code, out = stanchion("db", "revision", "--autogenerate", "-m", "add priority", "-c", pyproject)
+    assert code == 0, out
+    assert stanchion("db", "check", "-c", pyproject)[0] == ExitCode.OK
+
+    code, out = stanchion("db", "lint", "-c", pyproject, "--format", "json")
+    assert code == ExitCode.LINT_FINDINGS
+    report = json.loads(out)
+    assert {(f["rule"], f["dialect"]) for f in report["findings"]} == {
+        ("add-not-null-column", "postgresql"),
+        ("add-not-null-column", "mysql"),
+    }
+    assert "server_default" in report["findings"][0]["safe"]
+
+    code, out = stanchion("db", "current", "--check", "-c", pyproject, "--format", "json")
+    assert code == ExitCode.NOT_AT_HEAD
+    assert json.loads(out)["is_at_head"] is False
+
+
+def test_history_heads_and_sql_read_the_revisions(project: tuple[Path, str]) -> None:
+    sample = str(Path(__file__).parent / "sample" / "pyproject.toml")
+    code, out = stanchion("db", "history", "-c", sample, "--format", "json")
+    assert code == 0
+    assert [r["revision"] for r in json.loads(out)] == ["0003", "0002", "0001"]
+    code, out = stanchion("db", "heads", "-c", sample, "--format", "json")
+    assert json.loads(out) == ["0003"]
+    code, out = stanchion("db", "sql", "0002:0003", "--dialect", "postgresql", "-c", sample)
+    assert code == 0
+    assert "CREATE INDEX CONCURRENTLY ix_posts_published_at" in out
+
+
+def test_missing_configuration_exits_with_the_config_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.stanchion]\nmetadata = "nowhere:metadata"\n')
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    code, _ = stanchion("db", "check", "-c", str(tmp_path / "pyproject.toml"))
+    assert code == ExitCode.CONFIG
+
+
+def test_health_reports_reachability(tmp_path: Path) -> None:
+    code, out = stanchion("health", "--url", f"sqlite:///{tmp_path / 'h.db'}", "--format", "json")
+    assert code == 0 and json.loads(out)["ok"] is True
+    code, out = stanchion("health", "--url", "postgresql://nobody@127.0.0.1:1/none")
+    assert code == ExitCode.CONFIG
+    assert "unreachable" in out
