@@ -22,7 +22,7 @@ ALL = ("sqlite", "postgresql", "mysql")
 
 @dataclass
 class Backends:
-    """The backends this run can use, with one database per xdist worker."""
+    """The backends this run can reach: base URLs (worker databases derive from them)."""
 
     urls: dict[str, URL] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
@@ -38,23 +38,33 @@ def required() -> set[str]:
     return {v.strip() for v in value.split(",") if v.strip()}
 
 
-def discover(worker: str, sqlite_dir: str) -> Backends:
-    """Reach each server, create this worker's database on it, and remember what failed."""
+def discover(sqlite_dir: str) -> Backends:
+    """Reach each server and remember what failed; worker databases are made on first use."""
     found = Backends()
-    found.urls["sqlite"] = make_url(f"sqlite+pysqlite:///{sqlite_dir}/stanchion_{worker}.db")
+    found.urls["sqlite"] = make_url(f"sqlite+pysqlite:///{sqlite_dir}/stanchion.db")
     for name, default in DEFAULTS.items():
         base = make_url(os.environ.get(f"STANCHION_TEST_{name.upper()}_URL", default))
-        url = base.set(database=f"{base.database}_{worker}")
         try:
-            _create_database(base, url.database or "")
+            _ping(base)
         except Exception as error:  # any failure to reach the server means "skip it here"
             found.skipped[name] = f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"
             continue
-        found.urls[name] = url
+        found.urls[name] = base
     return found
 
 
+def _ping(server: URL) -> None:
+    admin_db = "postgres" if server.get_backend_name() == "postgresql" else "mysql"
+    engine = create_engine(server.set(database=admin_db), connect_args=_timeout(server))
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+
+
 def _create_database(server: URL, name: str) -> None:
+    """Create database `name` on `server` unless it exists (for suites needing their own)."""
     admin_db = "postgres" if server.get_backend_name() == "postgresql" else "mysql"
     engine = create_engine(
         server.set(database=admin_db), isolation_level="AUTOCOMMIT", connect_args=_timeout(server)

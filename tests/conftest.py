@@ -1,27 +1,33 @@
-"""Test fixtures: one database per backend and xdist worker; every test checks for leaks."""
+"""Test fixtures: one database per backend and xdist worker; every test checks for leaks.
+
+Built on stanchion's own pytest plugin (stanchion.testing): each worker's database is cloned
+from a template built once per run, and each `db`/`adb` test runs in a transaction rolled back
+at its end (savepoints inside), except tests marked ``commits``, which commit for real and
+whose rows are deleted afterwards.
+"""
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData
 
 from stanchion import AsyncDatabase, Database, Model
-from tests import models as _models  # noqa: F401  (registers the test tables)
+from stanchion.testing import databases
+from stanchion.testing.isolation import aisolated, delete_rows, isolated, tables_of
 from tests import backends as backend_support
+from tests import models as _models  # noqa: F401  (registers the test tables)
 
 _BACKENDS: backend_support.Backends | None = None
+_PREPARED: dict[str, Any] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
     global _BACKENDS
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     tmp = tempfile.mkdtemp(prefix="stanchion-sqlite-")
-    _BACKENDS = backend_support.discover(worker, tmp)
+    _BACKENDS = backend_support.discover(tmp)
     missing = backend_support.required() & set(_BACKENDS.skipped)
     if missing:
         details = "; ".join(f"{n}: {_BACKENDS.skipped[n]}" for n in sorted(missing))
@@ -47,10 +53,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 def backend_url(name: str) -> Any:
+    """This worker's database on backend `name`, with the test models' tables (made once)."""
     assert _BACKENDS is not None
     if not _BACKENDS.available(name):
         pytest.skip(f"{name} server not available")
-    return _BACKENDS.urls[name]
+    if name not in _PREPARED:
+        _PREPARED[name] = databases.prepare(_BACKENDS.urls[name], Model.metadata.create_all)
+    return _PREPARED[name]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -71,43 +80,54 @@ def _assert_no_leak(pool: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def _schema(backend: str) -> Iterator[str]:
-    """Create the test models' tables once per backend and worker."""
-    url = backend_url(backend)
-    db = Database(url)
-    db.drop_all(Model.metadata)
-    db.create_all(Model.metadata)
-    db.dispose()
-    yield backend
+def _schema(backend: str) -> str:
+    """Make this worker's database for `backend` (cloned from the run's template) once."""
+    backend_url(backend)
+    return backend
 
 
-def _clean(db: Database, metadata: MetaData) -> None:
-    with db.engine.begin() as connection:
-        for table in reversed(metadata.sorted_tables):
-            connection.execute(table.delete())
+def _commits(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("commits") is not None
 
 
 @pytest.fixture
-def db(_schema: str) -> Iterator[Database]:
-    """A `Database` on a clean schema; fails the test if it leaves a connection checked out."""
+def db(_schema: str, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A `Database` whose writes vanish after the test; fails if a connection is left out.
+
+    Its sessions share one connection whose transaction is rolled back at the end; with
+    ``@pytest.mark.commits`` they commit for real and every test table is emptied afterwards.
+    """
     database = Database(backend_url(_schema))
     try:
-        yield database
+        if _commits(request):
+            try:
+                yield database
+            finally:
+                with database.engine.begin() as connection:
+                    delete_rows(connection, tables_of(Model.metadata))
+        else:
+            with isolated(database):
+                yield database
         _assert_no_leak(database.engine.pool)
     finally:
-        _clean(database, Model.metadata)
         database.dispose()
 
 
 @pytest.fixture
-async def adb(_schema: str) -> AsyncIterator[AsyncDatabase]:
-    """An `AsyncDatabase` on a clean schema; fails the test if it leaves a connection checked out."""
-    database = AsyncDatabase(backend_support.async_url(backend_url(_schema)))
+async def adb(_schema: str, request: pytest.FixtureRequest) -> AsyncIterator[AsyncDatabase]:
+    """An `AsyncDatabase` whose writes vanish after the test (see `db`); checks for leaks."""
+    url = backend_support.async_url(backend_url(_schema))
+    database = AsyncDatabase(url)
     try:
-        yield database
+        if _commits(request):
+            try:
+                yield database
+            finally:
+                async with database.engine.begin() as connection:
+                    await connection.run_sync(delete_rows, tables_of(Model.metadata))
+        else:
+            async with aisolated(database):
+                yield database
         _assert_no_leak(database.engine.pool)
     finally:
-        async with database.engine.begin() as connection:
-            for table in reversed(Model.metadata.sorted_tables):
-                await connection.execute(table.delete())
         await database.dispose()

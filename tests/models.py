@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stanchion import IntegerPK, Model, SoftDelete, Timestamps, UUIDv7PK, Versioned
@@ -29,7 +38,9 @@ class Book(Model, IntegerPK, Timestamps, SoftDelete):
     pages: Mapped[int] = mapped_column(default=100)
     published: Mapped[bool] = mapped_column(default=False)
     summary: Mapped[str | None] = mapped_column(Text)
-    writer_id: Mapped[int] = mapped_column(ForeignKey("t_writers.id", ondelete="CASCADE"), index=True)
+    writer_id: Mapped[int] = mapped_column(
+        ForeignKey("t_writers.id", ondelete="CASCADE"), index=True
+    )
     writer: Mapped[Writer] = relationship(back_populates="books")
     shelves: Mapped[list[Shelf]] = relationship(secondary=shelf_books, back_populates="books")
     __table_args__ = (CheckConstraint("pages >= 0", name="pages_not_negative"),)
@@ -47,3 +58,18 @@ class Account(Model, IntegerPK):
     region: Mapped[str] = mapped_column(String(20), default="eu")
     balance: Mapped[int] = mapped_column(Integer, default=0)
     __table_args__ = (UniqueConstraint("owner", "region"),)
+
+
+class SeedUser(Model, IntegerPK):
+    """The seed's users and posts: the classic N+1 loop (see tests/test_testing_nplusone.py)."""
+
+    __tablename__ = "t_seed_users"
+    name: Mapped[str] = mapped_column(String(100))
+    posts: Mapped[list[SeedPost]] = relationship(back_populates="author")
+
+
+class SeedPost(Model, IntegerPK):
+    __tablename__ = "t_seed_posts"
+    title: Mapped[str] = mapped_column(String(200))
+    author_id: Mapped[int] = mapped_column(ForeignKey("t_seed_users.id"), index=True)
+    author: Mapped[SeedUser] = relationship(back_populates="posts")

@@ -105,6 +105,7 @@ def test_mysql_sessions_are_strict_utf8mb4_and_utc(backend: str, db: Database) -
         assert charset == "utf8mb4"
 
 
+@pytest.mark.commits  # no rolled-back test connection held, so the pool is idle
 def test_health_reports_latency_and_pool_state(backend: str, db: Database) -> None:
     health = db.health()
     assert health.ok

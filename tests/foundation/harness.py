@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from stanchion import AsyncDatabase, AsyncRepository, Database, Repository
+from stanchion.testing.queries import is_transaction_control
 
 
 class _AwaitedRepository:
@@ -107,11 +108,15 @@ class Sides:
 
 @contextmanager
 def counting_statements(engine: Engine) -> Iterator[list[str]]:
-    """Collect the SQL text of every statement `engine` sends while the block runs."""
+    """Collect the SQL text of every statement `engine` sends while the block runs.
+
+    SAVEPOINT/RELEASE are left out: the test isolation wraps each session in one.
+    """
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
+        if not is_transaction_control(statement) or statement.lstrip().upper() == "BEGIN":
+            seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
     try:

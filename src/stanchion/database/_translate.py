@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Table, event, exc, pool
-from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.engine import Dialect, Engine, ExceptionContext
 
 from stanchion import errors
 from stanchion.database.backends import Backend, ErrorInfo
@@ -17,6 +17,17 @@ from stanchion.database.backends import Backend, ErrorInfo
 
 def install_translation(engine: Engine, backend: Backend) -> None:
     """Make `engine` raise stanchion errors in place of driver errors."""
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except dialect.loaded_dbapi.Error:
+            raise  # handle_error below translates these
+        except Exception as error:  # e.g. asyncpg raises OSError before any DBAPI wrapping
+            raise errors.DatabaseUnavailable(
+                message_for(errors.DatabaseUnavailable, backend)
+            ) from error
 
     @event.listens_for(engine, "handle_error")
     def _translate(context: ExceptionContext) -> None:
@@ -40,27 +51,8 @@ def install_translation(engine: Engine, backend: Backend) -> None:
         raise _build(info, context, backend)
 
 
-def _build(info: ErrorInfo, context: ExceptionContext, backend: Backend) -> errors.StanchionError:
-    kind = info.kind
-    if issubclass(kind, errors.ConstraintViolation):
-        table = _target_table(context)
-        constraint, fields = _describe_constraint(table, info)
-        what = {
-            errors.AlreadyExists: "already exists",
-            errors.ForeignKeyViolation: "violates a foreign key",
-            errors.CheckViolation: "violates a check or not-null constraint",
-        }.get(kind, "violates a constraint")
-        subject = f"a row in {table.name}" if table is not None else "the row"
-        with_fields = (
-            f" with the same {', '.join(fields)}" if fields and kind is errors.AlreadyExists else ""
-        )
-        named = f" (constraint {constraint})" if constraint else ""
-        return kind(
-            f"{subject}{with_fields} {what}{named}",
-            constraint=constraint,
-            table=table.name if table is not None else None,
-            fields=fields,
-        )
+def message_for(kind: type[errors.StanchionError], backend: Backend) -> str:
+    """The words for an error that is not a constraint violation (never SQL or values)."""
     messages: dict[type[errors.StanchionError], str] = {
         errors.SerializationFailure: "could not serialise access due to a concurrent transaction",
         errors.Deadlock: "deadlock or lock wait timeout; the transaction was rolled back",
@@ -69,7 +61,35 @@ def _build(info: ErrorInfo, context: ExceptionContext, backend: Backend) -> erro
         errors.ConnectionLost: f"the connection to the {backend.name} database was lost",
         errors.CommitOutcomeUnknown: "the commit's outcome is unknown: check before retrying",
     }
-    return kind(messages.get(kind, "database error"))
+    return messages.get(kind, "database error")
+
+
+def _build(info: ErrorInfo, context: ExceptionContext, backend: Backend) -> errors.StanchionError:
+    kind = info.kind
+    if not issubclass(kind, errors.ConstraintViolation):
+        return kind(message_for(kind, backend))
+    table = _target_table(context)
+    constraint, fields = _describe_constraint(table, info)
+    subject = f"a row in {table.name}" if table is not None else "a row"
+    named = f" (constraint {constraint})" if constraint else ""
+    listed = ", ".join(fields)
+    if kind is errors.AlreadyExists:
+        with_fields = f" with the same {listed}" if fields else ""
+        message = f"{subject}{with_fields} already exists{named}"
+    elif kind is errors.ForeignKeyViolation:
+        on = f" on {listed}" if fields else ""
+        message = f"{subject} violates a foreign key{on}{named}: a referenced row is missing"
+        message += " or a referencing row exists"
+    elif kind is errors.CheckViolation and fields and not constraint:
+        message = f"{subject} needs a value for {listed} (NOT NULL)"
+    else:
+        message = f"{subject} violates a check constraint{named}"
+    return kind(
+        message,
+        constraint=constraint,
+        table=table.name if table is not None else None,
+        fields=fields,
+    )
 
 
 def _target_table(context: ExceptionContext) -> Table | None:
@@ -84,24 +104,21 @@ def _describe_constraint(
 ) -> tuple[str | None, tuple[str, ...]]:
     """Name the constraint and its columns, from the error and the table's metadata."""
     if table is None:
-        return info.constraint, ()
+        return info.constraint, info.columns
+    if info.primary_key:
+        key = table.primary_key
+        return (str(key.name) if key.name else None), tuple(c.name for c in key.columns)
     if info.constraint:
         for item in _named_column_sets(table):
             if item.name == info.constraint:
-                return info.constraint, tuple(c.name for c in item.columns)
-        if info.constraint == "PRIMARY":
-            return info.constraint, tuple(c.name for c in table.primary_key.columns)
-        return info.constraint, ()
-    # SQLite says "table.col, table.col": find the constraint over exactly those columns.
-    columns = tuple(
-        part.strip().rpartition(".")[2] for part in info.detail.split(",") if part.strip()
-    )
-    if not columns:
-        return None, ()
-    for item in _named_column_sets(table):
-        if tuple(c.name for c in item.columns) == columns and item.name:
-            return str(item.name), columns
-    return None, columns
+                return info.constraint, tuple(c.name for c in item.columns) or info.columns
+        return info.constraint, info.columns
+    if info.kind is errors.AlreadyExists and info.columns:
+        # SQLite names only the columns: find the constraint over exactly those.
+        for item in _named_column_sets(table):
+            if item.name and tuple(c.name for c in item.columns) == info.columns:
+                return str(item.name), info.columns
+    return None, info.columns
 
 
 def _named_column_sets(table: Table) -> list[Any]:

@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import URL, Connection, Engine
@@ -116,6 +116,14 @@ def pool_status(pool: Pool) -> PoolStatus:
     )
 
 
+class _Configurable(Protocol):
+    """What `sessionmaker` and `async_sessionmaker` share: their options and `configure`."""
+
+    kw: dict[str, Any]
+
+    def configure(self, **new_kw: Any) -> None: ...
+
+
 class _DatabaseBase:
     """What `Database` and `AsyncDatabase` share: settings, backend, safe representation."""
 
@@ -141,6 +149,52 @@ class _DatabaseBase:
     def _session_info(self) -> dict[str, Any]:
         return {RAISE_ON_LAZY_LOAD: self.settings.raise_on_lazy_load}
 
+    sessionmaker: _Configurable
+    _bound: Connection | AsyncConnection | None = None
+
+    @property
+    def bound(self) -> Connection | AsyncConnection | None:
+        """The connection sessions are bound to by `bound_to`, or None (normal operation)."""
+        return self._bound
+
+    @contextmanager
+    def sessions_configured(self, **options: Any) -> Iterator[None]:
+        """Apply `options` to every session made in the block, restoring the sessionmaker after.
+
+        Mutates `sessionmaker` in place, so code that kept a reference to it sees the change too.
+        """
+        saved = dict(self.sessionmaker.kw)
+        self.sessionmaker.configure(**options)
+        try:
+            yield
+        finally:
+            self.sessionmaker.kw.clear()
+            self.sessionmaker.kw.update(saved)
+
+    @contextmanager
+    def lazy_loads_allowed(self) -> Iterator[None]:
+        """Let sessions made in the block lazy-load (the N+1 detector needs to see them)."""
+        info = {**self.sessionmaker.kw.get("info", {}), RAISE_ON_LAZY_LOAD: False}
+        with self.sessions_configured(info=info):
+            yield
+
+    @contextmanager
+    def bound_to(self, connection: Connection | AsyncConnection) -> Iterator[None]:
+        """Make every session of this database join `connection`'s transaction (tests).
+
+        Sessions start a SAVEPOINT on it, so their commits and rollbacks stay inside the
+        transaction the caller owns and rolls back. Restores the normal sessionmaker afterwards.
+        """
+        previous = self._bound
+        self._bound = connection
+        try:
+            with self.sessions_configured(
+                bind=connection, join_transaction_mode="create_savepoint"
+            ):
+                yield
+        finally:
+            self._bound = previous
+
 
 class Database(_DatabaseBase):
     """A configured sync engine and its sessions. ``Database()`` reads ``DATABASE_URL``."""
@@ -155,7 +209,7 @@ class Database(_DatabaseBase):
         self.spec = EngineSpec.build(_settings(url, settings, **options), is_async=False)
         self.engine: Engine = create_engine(self.spec.url, **self.spec.options)
         self.spec.install(self.engine)
-        self.sessionmaker = sessionmaker(
+        self.sessionmaker: sessionmaker[StanchionSession] = sessionmaker(
             self.engine, class_=StanchionSession, expire_on_commit=False, info=self._session_info()
         )
 
@@ -210,7 +264,15 @@ class Database(_DatabaseBase):
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
-        """A Core connection, returned to the pool when the block ends."""
+        """A Core connection, returned to the pool when the block ends.
+
+        Under `bound_to` it is the bound connection, inside a savepoint released at the end.
+        """
+        bound = self._bound
+        if isinstance(bound, Connection):
+            with bound.begin_nested():
+                yield bound
+            return
         with self.engine.connect() as connection:
             yield connection
 
@@ -254,7 +316,7 @@ class AsyncDatabase(_DatabaseBase):
         self.spec = EngineSpec.build(_settings(url, settings, **options), is_async=True)
         self.engine: AsyncEngine = create_async_engine(self.spec.url, **self.spec.options)
         self.spec.install(self.engine.sync_engine)
-        self.sessionmaker = async_sessionmaker(
+        self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine,
             sync_session_class=StanchionSession,
             expire_on_commit=False,
@@ -309,7 +371,15 @@ class AsyncDatabase(_DatabaseBase):
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
-        """A Core connection, returned to the pool when the block ends."""
+        """A Core connection, returned to the pool when the block ends.
+
+        Under `bound_to` it is the bound connection, inside a savepoint released at the end.
+        """
+        bound = self._bound
+        if isinstance(bound, AsyncConnection):
+            async with bound.begin_nested():
+                yield bound
+            return
         async with self.engine.connect() as connection:
             yield connection
 

@@ -133,6 +133,7 @@ def _drift(config: MigrationConfig, connection: Connection) -> CheckResult:
                 "compare_type",
                 "compare_server_default",
                 "version_table",
+                "include_object",
             )
         },
     )
@@ -188,7 +189,7 @@ def _leftovers(config: MigrationConfig, connection: Connection, backend: Any) ->
     tables = [
         f"table {name}"
         for name in inspect(connection).get_table_names()
-        if name != config.version_table
+        if name != config.version_table and not config.is_excluded(name)
     ]
     enums = [f"enum type {name}" for name in backend.enum_type_names(connection)]
     connection.rollback()

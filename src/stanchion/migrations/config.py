@@ -6,6 +6,7 @@ Read from ``[tool.stanchion]`` in ``pyproject.toml``; the database URL comes fro
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import sys
 import tomllib
@@ -46,6 +47,8 @@ class MigrationConfig:
     lock_timeout_ms: int | None = DEFAULT_LOCK_TIMEOUT_MS
     version_table: str = "alembic_version"
     pyproject: Path | None = None
+    #: Table names (shell patterns) the migrations ignore: another package's tables, say.
+    exclude_tables: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path_or_pyproject: str | Path | None = None) -> MigrationConfig:
@@ -65,7 +68,12 @@ class MigrationConfig:
             lock_timeout_ms=int(lock_timeout) if lock_timeout else None,
             version_table=section.get("version_table", "alembic_version"),
             pyproject=pyproject,
+            exclude_tables=tuple(section.get("exclude_tables", ())),
         )
+
+    def is_excluded(self, table_name: str) -> bool:
+        """Whether `table_name` matches one of ``exclude_tables``."""
+        return any(fnmatch.fnmatchcase(table_name, pattern) for pattern in self.exclude_tables)
 
     def with_url(self, url: str | URL | None) -> MigrationConfig:
         """A copy that talks to `url` instead (a scratch database, a test database)."""

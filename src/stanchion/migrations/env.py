@@ -57,6 +57,16 @@ def configure_options(
         metadata = MetaData(naming_convention=NAMING_CONVENTION)
     user_directives = extra.pop("process_revision_directives", None)
     user_render = extra.pop("render_item", None)
+    user_include = extra.pop("include_object", None)
+
+    def include_object(obj: Any, name: str | None, kind: str, reflected: bool, other: Any) -> bool:
+        if kind == "table" and name is not None and mconfig.is_excluded(name):
+            return False
+        table = getattr(obj, "table", None)
+        if table is not None and mconfig.is_excluded(getattr(table, "name", "")):
+            return False
+        return user_include is None or bool(user_include(obj, name, kind, reflected, other))
+
     return {
         "target_metadata": metadata,
         "compare_type": True,
@@ -66,6 +76,7 @@ def configure_options(
         "version_table": mconfig.version_table,
         "process_revision_directives": _operations.revision_directives(user_directives),
         "render_item": render_item(user_render),
+        "include_object": include_object,
         "user_module_prefix": None,
         **extra,
     }

@@ -416,11 +416,34 @@ def revision_directives(user_hook: Directive | None = None) -> Directive:
         for script in directives:
             if not isinstance(script, alembic_ops.MigrationScript):
                 continue
+            for ops in (script.upgrade_ops, script.downgrade_ops):
+                if ops is not None:
+                    _keep_indexes_of_dropped_tables(ops)
             names = _created_enums(script.upgrade_ops)
             if names and script.downgrade_ops is not None:
                 script.downgrade_ops.ops.extend(DropEnumOp(name) for name in names)
 
     return hook
+
+
+def _keep_indexes_of_dropped_tables(container: Any) -> None:
+    """Drop no index of a table that is dropped anyway: the table takes its indexes along, and
+    MySQL refuses to drop an index a foreign key still needs (error 1553)."""
+    dropped = {
+        (op.schema, op.table_name)
+        for op in container.ops
+        if isinstance(op, alembic_ops.DropTableOp)
+    }
+    kept = []
+    for op in container.ops:
+        if isinstance(op, alembic_ops.DropIndexOp) and (op.schema, op.table_name) in dropped:
+            continue
+        if isinstance(op, alembic_ops.ModifyTableOps) and (op.schema, op.table_name) in dropped:
+            op.ops = [o for o in op.ops if not isinstance(o, alembic_ops.DropIndexOp)]
+            if not op.ops:
+                continue
+        kept.append(op)
+    container.ops = kept
 
 
 def _created_enums(upgrade_ops: Any) -> list[str]:

@@ -10,9 +10,11 @@ import builtins
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
+from stanchion.database.backends import Backend
 from stanchion.query.pagination import KeysetPage, OffsetPage
 from stanchion.repository.repository import Repository
 
@@ -41,6 +43,21 @@ class AsyncRepository(Generic[M]):
     @property
     def model(self) -> type[M]:
         return self.sync.model
+
+    @property
+    def backend(self) -> Backend:
+        """The backend profile of the database this session is bound to."""
+        return self.sync.backend
+
+    def select(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        options: Sequence[ORMOption] = (),
+        include_deleted: bool = False,
+    ) -> Select[M]:
+        """The sync repository's statement (pure, no I/O): run it with ``session.execute``."""
+        return self.sync.select(filters, options=options, include_deleted=include_deleted)
 
     async def run(
         self, method: Callable[Concatenate[Any, P], T], *args: P.args, **kwargs: P.kwargs

@@ -43,6 +43,7 @@ _ERRNO: dict[int, type[errors.StanchionError]] = {
 # The errno says *what* happened; MySQL reports *which* key only in the message text.
 _KEY_NAME = re.compile(r"for key '(?:[^'.]*\.)?([^']+)'")
 _FK_NAME = re.compile(r"CONSTRAINT `([^`]+)`")
+_COLUMN = re.compile(r"^Column '([^']+)' cannot be null")
 
 _SQL_MODE = (
     "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
@@ -112,8 +113,17 @@ class MySQLBackend(Backend):
         if kind is None:
             return None
         message = str(args[1]) if len(args) > 1 else ""
+        column = _COLUMN.search(message)
+        if column is not None:
+            return ErrorInfo(kind, columns=(column.group(1),))
         match = _KEY_NAME.search(message) or _FK_NAME.search(message)
-        return ErrorInfo(kind, constraint=match.group(1) if match else None)
+        name = match.group(1) if match else None
+        if name == "PRIMARY":
+            return ErrorInfo(kind, primary_key=True)
+        return ErrorInfo(kind, constraint=name)
+
+    def error_codes(self) -> Mapping[Any, type[errors.StanchionError]]:
+        return _ERRNO
 
     def upsert(
         self,

@@ -25,8 +25,18 @@ BEGIN_MODE = "stanchion_sqlite_begin"
 _BUSY = {5, 261, 517}  # SQLITE_BUSY, BUSY_RECOVERY, BUSY_SNAPSHOT
 _LOCKED = {6, 262}
 _UNIQUE = {1555, 2067}  # CONSTRAINT_PRIMARYKEY, CONSTRAINT_UNIQUE
-_FOREIGN_KEY = {787}
-_CHECK = {275, 1299}  # CONSTRAINT_CHECK, CONSTRAINT_NOTNULL
+_FOREIGN_KEY = 787
+_CHECK_CONSTRAINT = 275
+_NOT_NULL = 1299
+_CODES: dict[int, type[errors.StanchionError]] = {
+    **dict.fromkeys(_UNIQUE, errors.AlreadyExists),
+    _FOREIGN_KEY: errors.ForeignKeyViolation,
+    _CHECK_CONSTRAINT: errors.CheckViolation,
+    _NOT_NULL: errors.CheckViolation,
+    **dict.fromkeys(_BUSY | _LOCKED, errors.Deadlock),
+    14: errors.DatabaseUnavailable,  # CANTOPEN
+    26: errors.DatabaseUnavailable,  # NOTADB
+}
 
 
 def is_memory(url: URL) -> bool:
@@ -111,18 +121,20 @@ class SQLiteBackend(Backend):
         if not isinstance(orig, sqlite3.Error):
             return None
         code = getattr(orig, "sqlite_errorcode", None)
-        message = str(orig)
-        if code in _UNIQUE:
-            return ErrorInfo(errors.AlreadyExists, detail=message.partition(": ")[2])
-        if code in _FOREIGN_KEY:
-            return ErrorInfo(errors.ForeignKeyViolation)
-        if code in _CHECK:
-            return ErrorInfo(errors.CheckViolation, detail=message.partition(": ")[2])
-        if code in _BUSY or code in _LOCKED:
-            return ErrorInfo(errors.Deadlock)
-        if code in (14, 26):  # CANTOPEN, NOTADB
-            return ErrorInfo(errors.DatabaseUnavailable)
-        return None
+        kind = self.error_codes().get(code) if isinstance(code, int) else None
+        if kind is None:
+            return None
+        # "UNIQUE constraint failed: t.a, t.b" / "NOT NULL ...: t.a" / "CHECK ...: ck_name"
+        detail = str(orig).partition(": ")[2]
+        if code == _CHECK_CONSTRAINT:
+            return ErrorInfo(kind, constraint=detail or None)
+        if code in _UNIQUE or code == _NOT_NULL:
+            columns = tuple(p.strip().rpartition(".")[2] for p in detail.split(",") if p.strip())
+            return ErrorInfo(kind, columns=columns)
+        return ErrorInfo(kind)
+
+    def error_codes(self) -> Mapping[Any, type[errors.StanchionError]]:
+        return _CODES
 
     def upsert(
         self,

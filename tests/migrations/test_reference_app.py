@@ -1,0 +1,28 @@
+"""The reference blog's migrations upgrade, match the models and round-trip on all three
+databases (`stanchion db check`), and pass pytest-alembic's built-in tests, unmodified, on
+PostgreSQL and SQLite (test_reference_app_pytest_alembic.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from stanchion.migrations import MigrationConfig
+from stanchion.migrations.testing import assert_migrations_ok
+from tests.conftest import backend_url
+
+blog_migrate = pytest.importorskip("blog.migrate")
+
+pytestmark = pytest.mark.commits
+
+
+def blog_config() -> MigrationConfig:
+    # The blog shares stanchion.Model.metadata, where this test run also registers its t_* tables.
+    config: MigrationConfig = blog_migrate.migration_config()
+    return replace(config, exclude_tables=("t_*",))
+
+
+def test_blog_migrations_upgrade_match_the_models_and_round_trip(backend: str) -> None:
+    report = assert_migrations_ok(blog_config(), backend_url(backend))
+    assert [r.name for r in report.results] == ["single-head", "upgrade", "drift", "round-trip"]
