@@ -39,15 +39,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--report-only", action="store_true", help="rewrite the report from the saved results"
     )
     p.add_argument("--out", type=Path, help="directory for the JSON results")
+    p.add_argument("--profile", metavar="CONTENDER:WORKLOAD", help="profile one batch instead")
     return p.parse_args(argv)
+
+
+def _sizes(args: argparse.Namespace) -> Sizes:
+    sizes = Sizes.quick() if args.quick else Sizes.full()
+    if args.reps:
+        sizes = Sizes(**{**{k: getattr(sizes, k) for k in sizes.__slots__}, "reps": args.reps})
+    return sizes
 
 
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     """Run one backend and return its results as data."""
-    sizes = Sizes.quick() if args.quick else Sizes.full()
-    if args.reps:
-        sizes = Sizes(**{**{k: getattr(sizes, k) for k in sizes.__slots__}, "reps": args.reps})
-    ctx = Context(backend, resolve_url(backend, args.url, args.quick), sizes, args.quick)
+    ctx = Context(backend, resolve_url(backend, args.url, args.quick), _sizes(args), args.quick)
     classes = all_contenders()
     if args.contenders:
         wanted = set(args.contenders.split(","))
@@ -69,6 +74,14 @@ def main(argv: list[str] | None = None) -> int:
         report.write_report(DATA_DIR)
         return 0
     backends = ["postgresql", "sqlite"] if args.backend == "all" else [args.backend]
+    if args.profile:
+        from bench.profile import profile
+
+        ctx = Context(
+            backends[0], resolve_url(backends[0], args.url, args.quick), _sizes(args), args.quick
+        )
+        print(profile(ctx, args.profile))
+        return 0
     out = args.out or (DATA_DIR if args.report else ROOT / ".bench")
     failed = False
     for backend in backends:

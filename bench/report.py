@@ -29,7 +29,10 @@ def _fmt_ratio(value: float | None) -> str:
 def text_table(data: dict[str, Any]) -> str:
     """A plain table: per workload and contender, median time and ratios to raw and ORM."""
     lines = [f"{data['backend']} ({'quick' if data['quick'] else 'full'}), {data['seconds']:.0f}s"]
-    header = f"{'workload':<14}{'contender':<24}{'median/op':>12}{'vs raw':>9}{'vs orm':>9}"
+    header = (
+        f"{'workload':<14}{'contender':<24}{'median/op':>12}{'vs raw':>9}{'vs orm':>9}"
+        f"{'cpu/op':>11}{'cpu vs orm':>11}"
+    )
     lines.append(header)
     for w in data["workloads"]:
         row = data["cells"].get(w["name"], {})
@@ -43,6 +46,8 @@ def text_table(data: dict[str, Any]) -> str:
                 f"{w['name']:<14}{c['name']:<24}{text:>12}"
                 f"{_fmt_ratio(ratio(data, w['name'], c['name'], raw)):>9}"
                 f"{_fmt_ratio(ratio(data, w['name'], c['name'], orm)):>9}"
+                f"{_fmt_time(cell['cpu_median']):>11}"
+                f"{_fmt_ratio(ratio(data, w['name'], c['name'], orm, 'cpu_median')):>11}"
             )
     return "\n".join(lines)
 

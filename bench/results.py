@@ -54,7 +54,13 @@ def to_data(result: RunResult) -> dict[str, Any]:
     cells: dict[str, dict[str, Any]] = {}
     for workload, row in result.cells.items():
         cells[workload] = {
-            name: {"median": cell.median, "times": cell.times, "error": cell.error}
+            name: {
+                "median": cell.median,
+                "times": cell.times,
+                "cpu_median": cell.cpu_median,
+                "cpu": cell.cpu,
+                "error": cell.error,
+            }
             for name, cell in row.items()
         }
     return {
@@ -89,9 +95,12 @@ def to_data(result: RunResult) -> dict[str, Any]:
     }
 
 
-def ratio(data: dict[str, Any], workload: str, contender: str, baseline: str) -> float | None:
+def ratio(
+    data: dict[str, Any], workload: str, contender: str, baseline: str, key: str = "median"
+) -> float | None:
+    """`contender`'s median time (or `key`: "cpu_median") divided by `baseline`'s."""
     row = data["cells"].get(workload, {})
-    mine, base = row.get(contender, {}).get("median"), row.get(baseline, {}).get("median")
+    mine, base = row.get(contender, {}).get(key), row.get(baseline, {}).get(key)
     if mine is None or base is None or base == 0:
         return None
     return float(mine) / float(base)

@@ -27,11 +27,16 @@ class Cell:
     """One contender on one workload: seconds per operation for each recorded repetition."""
 
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # this process's CPU seconds per operation
     error: str | None = None
 
     @property
     def median(self) -> float | None:
         return statistics.median(self.times) if self.times else None
+
+    @property
+    def cpu_median(self) -> float | None:
+        return statistics.median(self.cpu) if self.cpu else None
 
 
 @dataclass
@@ -50,18 +55,21 @@ def _rotate(items: Sequence[Contender], k: int) -> list[Contender]:
     return [*items[k:], *items[:k]]
 
 
-def _timed_sync(contender: Contender, op: str, args: list[Any]) -> tuple[float, Any]:
+Timing = tuple[float, float, Any]  # wall seconds, CPU seconds, the batch's checksum
+
+
+def _timed_sync(contender: Contender, op: str, args: list[Any]) -> Timing:
     method = getattr(contender, op)
-    started = time.perf_counter()
+    cpu, started = time.process_time(), time.perf_counter()
     result = method(args)
-    return time.perf_counter() - started, result
+    return time.perf_counter() - started, time.process_time() - cpu, result
 
 
-async def _timed_async(contender: Contender, op: str, args: list[Any]) -> tuple[float, Any]:
+async def _timed_async(contender: Contender, op: str, args: list[Any]) -> Timing:
     method = getattr(contender, op)
-    started = time.perf_counter()
+    cpu, started = time.process_time(), time.perf_counter()
     result = await method(args)
-    return time.perf_counter() - started, result
+    return time.perf_counter() - started, time.process_time() - cpu, result
 
 
 def run(
@@ -115,9 +123,9 @@ def _run_workload(
             gc.collect()
             try:
                 if c.is_async:
-                    seconds, value = loop.run(_timed_async(c, w.op, args))
+                    seconds, cpu, value = loop.run(_timed_async(c, w.op, args))
                 else:
-                    seconds, value = _timed_sync(c, w.op, args)
+                    seconds, cpu, value = _timed_sync(c, w.op, args)
             except Exception as error:  # recorded, reported, and the run goes on
                 cell.error = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
                 progress(f"  ! {w.name} / {c.name}: {cell.error}")
@@ -125,6 +133,7 @@ def _run_workload(
             checks[c.name] = w.verify(ctx) if w.verify is not None else value
             if rep >= 0:
                 cell.times.append(seconds / n)
+                cell.cpu.append(cpu / n)
         if len(set(checks.values())) > 1:
             result.mismatches.append(f"{w.name} rep {rep}: {checks}")
             progress(f"  ! {w.name} rep {rep}: results differ: {checks}")

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import create_engine, func, insert, select, true, update
 
 from bench.contenders.base import Contender
-from bench.contenders.orm import upsert_statement
+from bench.contenders.orm import chunks, upsert_statement
 from bench.schema import Author, Item, Post
 
 posts = Post.__table__
@@ -88,7 +88,8 @@ class Core(Contender):
 
     def upsert(self, batches: list[list[dict[str, Any]]]) -> int:
         with self.engine.begin() as conn:
-            conn.execute(upsert_statement(self.ctx.backend, batches[0]))
+            for chunk in chunks(batches[0]):
+                conn.execute(upsert_statement(self.ctx.backend, chunk))
         return len(batches[0])
 
     def update(self, changes: list[tuple[int, int]]) -> int:

@@ -17,6 +17,13 @@ from sqlalchemy.orm import joinedload, sessionmaker
 from bench.contenders.base import Contender, page_sum
 from bench.schema import Item, Post
 
+#: Rows per hand-written upsert statement: 4 values each stays under asyncpg's 32,767 parameters.
+UPSERT_CHUNK = 5_000
+
+
+def chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    return [rows[i : i + UPSERT_CHUNK] for i in range(0, len(rows), UPSERT_CHUNK)]
+
 
 def upsert_statement(backend: str, rows: list[dict[str, Any]]) -> Insert:
     """INSERT ... ON CONFLICT (id) DO UPDATE for `rows` of items."""
@@ -99,7 +106,8 @@ class Orm(Contender):
 
     def upsert(self, batches: list[list[dict[str, Any]]]) -> int:
         with self.sessions() as s, s.begin():
-            s.execute(upsert_statement(self.ctx.backend, batches[0]))
+            for chunk in chunks(batches[0]):
+                s.execute(upsert_statement(self.ctx.backend, chunk))
         return len(batches[0])
 
     def update(self, changes: list[tuple[int, int]]) -> int:
@@ -180,7 +188,8 @@ class OrmAsync(Contender):
 
     async def upsert(self, batches: list[list[dict[str, Any]]]) -> int:
         async with self.sessions() as s, s.begin():
-            await s.execute(upsert_statement(self.ctx.backend, batches[0]))
+            for chunk in chunks(batches[0]):
+                await s.execute(upsert_statement(self.ctx.backend, chunk))
         return len(batches[0])
 
     async def update(self, changes: list[tuple[int, int]]) -> int:

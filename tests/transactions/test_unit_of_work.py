@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from stanchion import (
     AlreadyExists,
@@ -161,3 +162,24 @@ async def test_async_run_and_decorator(adb: AsyncDatabase) -> None:
 
 async def anames_in(tx) -> list[str]:
     return sorted(c.name for c in await tx.repository(TxCounter).list())
+
+
+@pytest.mark.backends("postgresql")
+def test_a_read_only_transaction_refuses_writes_and_leaves_the_pool_writable(
+    db: Database,
+) -> None:
+    with pytest.raises(DBAPIError) as caught, db.transaction(read_only=True) as tx:
+        tx.repository(TxCounter).add(TxCounter(name="refused"))
+    assert getattr(caught.value.orig, "sqlstate", None) == "25006"  # read_only_sql_transaction
+    db.run(lambda tx: tx.repository(TxCounter).add(TxCounter(name="written")))
+    assert names(db) == ["written"]
+
+
+@pytest.mark.backends("postgresql", "mysql")  # SQLite has one level: serialisable
+def test_isolation_level_applies_to_one_transaction_only(backend: str, db: Database) -> None:
+    def level(tx) -> str:
+        query = "SHOW transaction_isolation" if backend == "postgresql" else "SELECT @@tx_isolation"
+        return str(tx.session.execute(text(query)).scalar_one()).upper().replace("-", " ")
+
+    assert db.run(level, isolation_level="SERIALIZABLE") == "SERIALIZABLE"
+    assert db.run(level) != "SERIALIZABLE"

@@ -99,12 +99,26 @@ class Backend:
         raise NotImplementedError(f"{self.name} has no native upsert")
 
     def bulk_insert(
-        self, connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+        self,
+        connection: Connection,
+        table: Table,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
     ) -> int:
-        """Insert `rows` as fast as the driver allows; returns the number of rows."""
+        """Insert `rows` (value tuples in `columns` order) as fast as the driver allows.
+
+        Returns the number of rows. Generic path: one executemany through SQLAlchemy, which
+        batches multi-row INSERTs and applies each column type's conversions.
+        """
         if rows:
-            connection.execute(insert(table), list(rows))
+            connection.execute(
+                insert(table), [dict(zip(columns, row, strict=True)) for row in rows]
+            )
         return len(rows)
+
+    def upsert_rows_per_statement(self, table: Table, columns: Sequence[str], extra: int) -> int:
+        """How many rows of `columns` one upsert statement may carry (`extra` more parameters)."""
+        return max(1, (self.max_bind_params - extra) // max(1, len(columns)))
 
     # -- migrations (used by stanchion.migrations) ------------------------------------------------
 
