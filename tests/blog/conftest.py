@@ -28,9 +28,18 @@ async def _clean(db: AsyncDatabase) -> None:
             await connection.execute(metadata.tables[name].delete())
 
 
+_MIGRATED: dict[str, URL] = {}
+
+
 @pytest.fixture(scope="session")
 def blog_url(backend: str) -> URL:
-    """A database of its own for the app on this backend, built by the app's migrations."""
+    """A database of its own for the app on this backend, built once by the app's migrations."""
+    if backend not in _MIGRATED:
+        _MIGRATED[backend] = _migrate(backend)
+    return _MIGRATED[backend]
+
+
+def _migrate(backend: str) -> URL:
     base = backend_url(backend)
     if backend == "sqlite":
         url = base.set(database=str(base.database).replace(".db", "_blog.db"))
@@ -117,3 +126,30 @@ async def make_post(
     response = await client.post("/posts", json=body, headers={"X-User-Id": str(user["id"])})
     assert response.status_code == 201, response.text
     return response
+
+
+@contextmanager
+def live_server(app: FastAPI) -> Iterator[str]:
+    """Serve `app` with uvicorn on a free loopback port, in a thread; yields its base URL."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the server did not start")
+            threading.Event().wait(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join()
+        sock.close()

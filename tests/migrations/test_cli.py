@@ -75,7 +75,14 @@ def test_add_a_column_then_revision_check_and_lint(project: tuple[Path, str]) ->
 
     code, out = stanchion("db", "revision", "--autogenerate", "-m", "add priority", "-c", pyproject)
     assert code == 0, out
-    assert stanchion("db", "check", "-c", pyproject)[0] == ExitCode.OK
+    code, out = stanchion("db", "check", "-c", pyproject, "--format", "json")
+    assert code == ExitCode.OK
+    assert [c["name"] for c in json.loads(out)["checks"] if c["ok"]] == [
+        "single-head",
+        "upgrade",
+        "drift",
+        "round-trip",
+    ]
 
     code, out = stanchion("db", "lint", "-c", pyproject, "--format", "json")
     assert code == ExitCode.LINT_FINDINGS
