@@ -164,6 +164,7 @@ async def anames_in(tx) -> list[str]:
     return sorted(c.name for c in await tx.repository(TxCounter).list())
 
 
+@pytest.mark.commits  # isolation and access mode cannot change inside a test's outer transaction
 @pytest.mark.backends("postgresql")
 def test_a_read_only_transaction_refuses_writes_and_leaves_the_pool_writable(
     db: Database,
@@ -175,6 +176,7 @@ def test_a_read_only_transaction_refuses_writes_and_leaves_the_pool_writable(
     assert names(db) == ["written"]
 
 
+@pytest.mark.commits
 @pytest.mark.backends("postgresql", "mysql")  # SQLite has one level: serialisable
 def test_isolation_level_applies_to_one_transaction_only(backend: str, db: Database) -> None:
     def level(tx) -> str:
