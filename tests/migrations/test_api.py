@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
-from stanchion import AsyncDatabase, Database
+from stanchion import AsyncDatabase, Database, Deadlock, QueryTimeout
 from stanchion.migrations import (
     MigrationConfig,
     MigrationConfigError,
@@ -241,3 +242,29 @@ def test_public_api_is_exactly_what_all_lists() -> None:
     public = {name for name in vars(migrations) if not name.startswith("_")}
     modules = {"api", "config", "env", "operations", "exit_codes", "check", "lint", "testing"}
     assert set(migrations.__all__) == public - modules
+
+
+@pytest.mark.backends("postgresql", "mysql")
+def test_ddl_behind_a_long_transaction_gives_up_at_the_lock_timeout(
+    backend: str, scratch_url: URL, sample: MigrationConfig
+) -> None:
+    upgrade(scratch_url, sample, "0002")
+    impatient = replace(sample, lock_timeout_ms=200)
+    holder = Database(scratch_url)
+    try:
+        with holder.engine.connect() as reader:
+            reader.execute(text("SELECT count(*) FROM posts"))  # holds a shared lock until rollback
+            with pytest.raises((QueryTimeout, Deadlock)) as caught:
+                upgrade(scratch_url, impatient)  # ALTER TABLE posts needs an exclusive lock
+            reader.rollback()
+        driver_error = caught.value.__cause__
+        sqlstate = getattr(driver_error, "sqlstate", None)
+        errno = getattr(driver_error, "args", (None,))[0]
+        assert sqlstate == "55P03" or errno == 1205  # lock_not_available, not statement_timeout
+    finally:
+        holder.dispose()
+    database = Database(scratch_url)
+    try:
+        assert current_revision(database, sample) == "0002"
+    finally:
+        database.dispose()
