@@ -286,4 +286,3 @@ def final_state(db: Database) -> tuple[list[int], int, list[int]]:
 def report(line: str) -> None:
     """Print a workload's figures (shown with ``pytest -s``; bench collects them)."""
     print(f"\n[stanchion-bench] {line}", flush=True)
-
