@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 
 from blog.routes import comments, health, posts, stats, tags, users
@@ -9,15 +11,18 @@ from stanchion import AsyncDatabase
 from stanchion.fastapi import database_lifespan, install_problem_handlers, set_database
 
 
-def create_app(database: AsyncDatabase | None = None) -> FastAPI:
-    """The blog API. Without `database`, one is opened from ``DATABASE_URL`` at startup."""
+def create_app(
+    database: AsyncDatabase | Callable[[], AsyncDatabase] = AsyncDatabase,
+) -> FastAPI:
+    """The blog API on `database`: a database, or a factory called at startup (the default
+    reads ``DATABASE_URL``), so importing the app never creates an engine."""
     app = FastAPI(
         title="stanchion blog",
         summary="The reference app of stanchion: users, posts, comments and tags.",
         version="0.1.0",
-        lifespan=database_lifespan(AsyncDatabase),
+        lifespan=database_lifespan(database),
     )
-    if database is not None:
+    if isinstance(database, AsyncDatabase):
         set_database(app, database)
     install_problem_handlers(app)
     for module in (users, posts, comments, tags, stats, health):

@@ -40,7 +40,8 @@ ReadReposDep = Annotated[Repos, Depends(read_repos, scope="function")]
 async def current_user(
     repos: ReposDep,
     x_user_id: Annotated[
-        int | None, Header(description="Who is acting (stands in for real authentication)")
+        int | None,
+        Header(ge=1, le=2**63 - 1, description="Who is acting (stands in for real authentication)"),
     ] = None,
 ) -> User:
     """The acting user, named by the ``X-User-Id`` header; 401 when missing or unknown."""

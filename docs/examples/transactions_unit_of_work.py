@@ -1,0 +1,42 @@
+"""A unit of work: commit on success, rollback on error, a savepoint, an after-commit hook."""
+
+from sqlalchemy.orm import Mapped, mapped_column
+
+from stanchion import AlreadyExists, Database, IntegerPK, Model
+
+
+class Account(Model, IntegerPK):
+    __tablename__ = "ex_accounts"
+    owner: Mapped[str] = mapped_column(unique=True)
+    balance: Mapped[int] = mapped_column(default=0)
+
+
+db = Database()  # DATABASE_URL, or an embedded SQLite file
+db.create_all(Model.metadata)
+outbox: list[str] = []
+
+with db.transaction() as tx:  # BEGIN
+    accounts = tx.repository(Account)
+    accounts.add(Account(owner="ada", balance=100))
+    tx.on_commit(lambda: outbox.append("welcome, ada"))  # after COMMIT, exactly once
+    try:
+        with tx.savepoint():  # a nested part: only it rolls back
+            accounts.add(Account(owner="ada"))  # a duplicate
+    except AlreadyExists:
+        pass  # the outer transaction goes on
+    accounts.add(Account(owner="grace", balance=50))
+# COMMIT happened here; then the hook ran
+assert outbox == ["welcome, ada"]
+
+try:
+    with db.transaction() as tx:
+        tx.repository(Account).add(Account(owner="linus"))
+        tx.on_commit(lambda: outbox.append("never sent"))
+        raise RuntimeError("payment provider said no")
+except RuntimeError:
+    pass  # ROLLBACK: linus was never saved, and his hook never ran
+
+with db.transaction(read_only=True) as tx:
+    assert sorted(a.owner for a in tx.repository(Account).list()) == ["ada", "grace"]
+assert outbox == ["welcome, ada"]
+db.dispose()

@@ -1,0 +1,180 @@
+"""The request's unit of work commits BEFORE the response is sent: a commit that fails gives the
+client an error response, never a 2xx; an error or a cancellation rolls back and frees the
+connection."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from blog.app import create_app
+from blog.models import User
+from fastapi import FastAPI
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, select
+from sqlalchemy.engine import URL
+
+from stanchion import AsyncDatabase, Database
+from stanchion.fastapi import (
+    SessionDep,
+    UnitOfWorkDep,
+    database_lifespan,
+    install_problem_handlers,
+    set_database,
+)
+from tests import backends as backend_support
+
+pytestmark = [pytest.mark.anyio, pytest.mark.commits]
+
+deferred = MetaData()
+parents = Table("t_api_parents", deferred, Column("id", Integer, primary_key=True))
+children = Table(
+    "t_api_children",
+    deferred,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "parent_id",
+        ForeignKey("t_api_parents.id", deferrable=True, initially="DEFERRED"),
+        nullable=False,
+    ),
+)
+
+
+@pytest.fixture
+async def deferred_db(blog_url: URL) -> AsyncIterator[AsyncDatabase]:
+    """Tables whose foreign key is checked only at COMMIT (SQLite and PostgreSQL have that)."""
+    sync = Database(blog_url)
+    sync.drop_all(deferred)
+    sync.create_all(deferred)
+    sync.dispose()
+    db = AsyncDatabase(backend_support.async_url(blog_url))
+    try:
+        yield db
+        assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        await db.dispose()
+        sync = Database(blog_url)
+        sync.drop_all(deferred)
+        sync.dispose()
+
+
+def deferred_app(db: AsyncDatabase) -> FastAPI:
+    app = FastAPI(lifespan=database_lifespan(db))
+    set_database(app, db)
+    install_problem_handlers(app)
+
+    @app.post("/children", status_code=201)
+    async def add_orphan(session: SessionDep) -> dict[str, bool]:
+        # The INSERT succeeds; the missing parent is only noticed at COMMIT.
+        await session.execute(children.insert().values(id=1, parent_id=404))
+        return {"created": True}
+
+    return app
+
+
+async def client_for(app: FastAPI) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+@pytest.mark.backends("sqlite", "postgresql")
+async def test_a_commit_that_fails_is_an_error_response_never_a_2xx(
+    backend: str, deferred_db: AsyncDatabase
+) -> None:
+    async with await client_for(deferred_app(deferred_db)) as client:
+        response = await client.post("/children")
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "t_api" not in response.text and "parent_id" not in response.text
+    async with deferred_db.connect() as connection:
+        assert await connection.scalar(select(func.count()).select_from(children)) == 0
+
+
+@pytest.fixture
+def blog(blog_db: AsyncDatabase) -> FastAPI:
+    app = create_app(blog_db)
+    app.state.reached = anyio.Event()
+
+    @app.post("/slow-signup", status_code=201)
+    async def slow_signup(tx: UnitOfWorkDep) -> dict[str, int]:
+        user = User(name="Slow", email="slow@example.com", password_hash="!")
+        await tx.repository(User).add(user)
+        app.state.reached.set()
+        await anyio.sleep(3600)  # the client is gone long before this
+        return {"id": user.id}
+
+    @app.post("/fail-after-write", status_code=201)
+    async def fail_after_write(tx: UnitOfWorkDep) -> dict[str, int]:
+        await tx.repository(User).add(User(name="X", email="x@example.com", password_hash="!"))
+        raise RuntimeError("postgresql://admin:hunter2@db.internal/prod broke")
+
+    return app
+
+
+async def count_users(db: AsyncDatabase) -> int:
+    async with db.connect() as connection:
+        return int(await connection.scalar(select(func.count()).select_from(User)) or 0)
+
+
+async def call(app: FastAPI, path: str, sent: list[dict[str, Any]]) -> None:
+    """One ASGI request, as a server would run it."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"test")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("test", 80),
+    }
+    body_sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal body_sent
+        if not body_sent:
+            body_sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await anyio.sleep_forever()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+
+
+async def test_a_request_cancelled_mid_transaction_rolls_back_and_frees_its_connection(
+    backend: str, blog: FastAPI, blog_db: AsyncDatabase
+) -> None:
+    sent: list[dict[str, Any]] = []
+    async with anyio.create_task_group() as group:
+        group.start_soon(call, blog, "/slow-signup", sent)
+        await blog.state.reached.wait()
+        assert blog_db.engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+        group.cancel_scope.cancel()  # what a server does when the client disconnects
+    assert sent == []
+    assert blog_db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert await count_users(blog_db) == 0
+    async with await client_for(blog) as client:  # the pool still serves healthy connections
+        assert (await client.get("/users")).status_code == 200
+
+
+async def test_an_error_after_a_write_rolls_back_and_leaks_nothing(
+    backend: str, blog: FastAPI, blog_db: AsyncDatabase
+) -> None:
+    async with await client_for(blog) as client:
+        response = await client.post("/fail-after-write")
+    assert response.status_code == 500
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+    }
+    assert await count_users(blog_db) == 0
