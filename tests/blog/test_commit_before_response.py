@@ -26,7 +26,7 @@ from stanchion.fastapi import (
 )
 from tests import backends as backend_support
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.commits]
 
 deferred = MetaData()
 parents = Table("t_api_parents", deferred, Column("id", Integer, primary_key=True))

@@ -67,7 +67,8 @@ def test_add_a_column_then_revision_check_and_lint(project: tuple[Path, str]) ->
     assert stanchion("db", "upgrade", "-c", pyproject)[0] == 0
 
     # The user adds a NOT NULL column to the model.
-    (root / f"{module}.py").write_text(MODELS.format(extra="    priority: Mapped[int]"))
+    extra = "    priority: Mapped[int] = mapped_column(index=True)"
+    (root / f"{module}.py").write_text(MODELS.format(extra=extra))
     sys.modules.pop(module, None)
     code, out = stanchion("db", "check", "-c", pyproject)
     assert code == ExitCode.DRIFT, out
@@ -75,7 +76,20 @@ def test_add_a_column_then_revision_check_and_lint(project: tuple[Path, str]) ->
 
     code, out = stanchion("db", "revision", "--autogenerate", "-m", "add priority", "-c", pyproject)
     assert code == 0, out
-    assert stanchion("db", "check", "-c", pyproject)[0] == ExitCode.OK
+    (written,) = (root / "migrations" / "versions").glob("*add_priority.py")
+    source = written.read_text()
+    assert (
+        "op.create_index_concurrently(op.f('ix_notes_priority'), 'notes', ['priority'])" in source
+    )
+    assert "op.drop_index_concurrently(op.f('ix_notes_priority'), 'notes')" in source
+    code, out = stanchion("db", "check", "-c", pyproject, "--format", "json")
+    assert code == ExitCode.OK
+    assert [c["name"] for c in json.loads(out)["checks"] if c["ok"]] == [
+        "single-head",
+        "upgrade",
+        "drift",
+        "round-trip",
+    ]
 
     code, out = stanchion("db", "lint", "-c", pyproject, "--format", "json")
     assert code == ExitCode.LINT_FINDINGS

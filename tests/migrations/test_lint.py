@@ -203,3 +203,12 @@ def test_since_lints_only_later_revisions_and_findings_explain_themselves(
     assert "CREATE INDEX ix_accounts_email" in finding.statement
     assert "blocks every write" in finding.why
     assert "create_index_concurrently" in finding.safe
+
+
+def test_lint_dialects_come_from_the_configuration(tmp_path: Path) -> None:
+    config = project(tmp_path, CASES["enum-in-transaction"][0])
+    from dataclasses import replace
+
+    report = lint(replace(config, lint_dialects=("mysql",)), since="0001")
+    assert report.dialects == ("mysql",)
+    assert report.ok  # MySQL has no enum types: the PostgreSQL-only rule does not apply

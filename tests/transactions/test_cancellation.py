@@ -1,4 +1,4 @@
-"""Cancellation storm (asyncio, PostgreSQL): tasks cancelled at random moments mid-transaction.
+"""Cancellation: a storm of tasks cancelled at random moments (PostgreSQL), and exact cases.
 
 Afterwards no connection is checked out, none is left inside a transaction on the server,
 every pooled connection works (pre-ping off, so a broken one would be handed out and fail),
@@ -13,11 +13,12 @@ import random
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from stanchion import AsyncDatabase, Database, RetryPolicy
 from tests.backends import async_url
+from tests.transactions.models import TxCounter
 from tests.transactions.servers import open_transactions
 from tests.transactions.workloads import (
     BankPlan,
@@ -29,7 +30,7 @@ from tests.transactions.workloads import (
     scaled,
 )
 
-pytestmark = [pytest.mark.commits, pytest.mark.backends("postgresql")]
+pytestmark = pytest.mark.commits
 
 POOL = 4
 
@@ -39,6 +40,7 @@ def slow_move(session: Session, source: int, target: int, amount: int) -> bool:
     return move(session, source, target, amount, lock=True)
 
 
+@pytest.mark.backends("postgresql")
 @pytest.mark.anyio
 async def test_random_cancellations_leave_pool_and_data_intact(
     backend: str, db: Database, adb: AsyncDatabase
@@ -113,3 +115,59 @@ async def test_random_cancellations_leave_pool_and_data_intact(
     balances, _, unreconciled = final_state(db)
     assert sum(balances) == 20 * 1_000 and min(balances) >= 0
     assert unreconciled == []
+
+
+@pytest.mark.backends("sqlite", "postgresql", "mysql")
+@pytest.mark.anyio
+async def test_a_task_cancelled_inside_the_block_rolls_back(
+    adb: AsyncDatabase, db: Database
+) -> None:
+    fired: list[str] = []
+    started = asyncio.Event()
+
+    async def work() -> None:
+        async with adb.transaction() as tx:
+            await tx.repository(TxCounter).add(TxCounter(name="cancelled"))
+            tx.on_commit(lambda: fired.append("hook"))
+            started.set()
+            await asyncio.sleep(30)  # cancelled here, with the row written but not committed
+
+    task = asyncio.create_task(work())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert adb.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert db.run(lambda tx: tx.repository(TxCounter).count()) == 0
+    assert fired == []
+
+
+@pytest.mark.backends("sqlite", "postgresql", "mysql")
+@pytest.mark.anyio
+async def test_a_cancellation_during_commit_waits_for_the_commit_and_its_hooks(
+    adb: AsyncDatabase, db: Database
+) -> None:
+    fired: list[str] = []
+    task: asyncio.Task[None] | None = None
+
+    def cancel_the_caller(_connection: Any) -> None:
+        assert task is not None
+        task.cancel()  # arrives while COMMIT is under way
+
+    async def work() -> None:
+        async with adb.transaction() as tx:
+            await tx.repository(TxCounter).add(TxCounter(name="committed"))
+            tx.on_commit(lambda: fired.append("hook"))
+
+    event.listen(adb.engine.sync_engine, "commit", cancel_the_caller)
+    try:
+        task = asyncio.create_task(work())
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        event.remove(adb.engine.sync_engine, "commit", cancel_the_caller)
+    # The commit was not abandoned halfway: it finished, its hook ran once, and only then did
+    # the cancellation reach the caller; the connection went back to the pool.
+    assert db.run(lambda tx: [c.name for c in tx.repository(TxCounter).list()]) == ["committed"]
+    assert fired == ["hook"]
+    assert adb.engine.pool.checkedout() == 0  # type: ignore[attr-defined]

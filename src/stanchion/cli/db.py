@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +14,7 @@ import typer
 from alembic import command
 from rich.table import Table
 
-from stanchion.cli._output import Format, console, emit_json, fail, run
+from stanchion.cli._output import Format, console, emit_json, errors, fail, run
 from stanchion.migrations import api
 from stanchion.migrations.config import MigrationConfig
 from stanchion.migrations.exit_codes import ExitCode
@@ -31,6 +34,28 @@ UrlOption = Annotated[
     typer.Option("--url", help="Database URL (default: [tool.stanchion] url, then DATABASE_URL)."),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", help="text or json.")]
+
+
+class _Steps(logging.Handler):
+    """Print Alembic's "Running upgrade 0001 -> 0002, ..." lines to the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("Running "):
+            errors.print(f"  {message}")
+
+
+@contextmanager
+def _show_steps() -> Iterator[None]:
+    logger = logging.getLogger("alembic.runtime.migration")
+    handler, level = _Steps(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _config(path: Path | None, url: str | None = None) -> MigrationConfig:
@@ -119,7 +144,8 @@ def upgrade(
     if sql:
         console.out(run(lambda: api.offline_sql(mconfig, revision)), end="")
         return
-    run(lambda: api.upgrade(None, mconfig, revision))
+    with _show_steps():
+        run(lambda: api.upgrade(None, mconfig, revision))
     console.print(f"[green]upgraded[/] to {revision}")
 
 
@@ -137,7 +163,8 @@ def downgrade(
     if sql:
         console.out(run(lambda: api.offline_sql(mconfig, revision, downgrade=True)), end="")
         return
-    run(lambda: api.downgrade(None, mconfig, revision))
+    with _show_steps():
+        run(lambda: api.downgrade(None, mconfig, revision))
     console.print(f"[green]downgraded[/] to {revision}")
 
 
@@ -296,19 +323,17 @@ def lint(
     ] = None,
     dialect: Annotated[
         list[str] | None,
-        typer.Option(help="postgresql and/or mysql (default: both)."),
+        typer.Option(help="postgresql and/or mysql (default: lint_dialects, else both)."),
     ] = None,
     config: ConfigOption = None,
     format: FormatOption = Format.text,
 ) -> None:
     """Find statements that would lock or break production, per revision. Silence one with
     '# stanchion: allow <rule> -- <reason>' in the revision. Exit 20 on findings."""
-    from stanchion.migrations.lint import DIALECTS
     from stanchion.migrations.lint import lint as run_lint
 
     mconfig = _config(config)
-    dialects = tuple(dialect) if dialect else DIALECTS
-    report = run(lambda: run_lint(mconfig, since=since, dialects=dialects))
+    report = run(lambda: run_lint(mconfig, since=since, dialects=dialect))
     if format is Format.json:
         emit_json(report.to_dict())
     else:

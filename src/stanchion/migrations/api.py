@@ -16,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stanchion.database import AsyncDatabase, Database
@@ -56,6 +57,11 @@ def _run(action: Callable[[], T]) -> T:
         return action()
     except CommandError as error:
         raise MigrationError(str(error)) from error
+    except SQLAlchemyError as error:
+        # The driver's first line says what failed; the SQL and parameters stay out of it.
+        first = str(error.orig if isinstance(error, DBAPIError) else error).splitlines()
+        reason = first[0] if first else type(error).__name__
+        raise MigrationError(f"a migration failed: {reason}") from error
 
 
 def upgrade(

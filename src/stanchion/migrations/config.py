@@ -49,6 +49,8 @@ class MigrationConfig:
     pyproject: Path | None = None
     #: Table names (shell patterns) the migrations ignore: another package's tables, say.
     exclude_tables: tuple[str, ...] = ()
+    #: The databases `stanchion db lint` renders each revision for.
+    lint_dialects: tuple[str, ...] = ("postgresql", "mysql")
 
     @classmethod
     def load(cls, path_or_pyproject: str | Path | None = None) -> MigrationConfig:
@@ -69,6 +71,7 @@ class MigrationConfig:
             version_table=section.get("version_table", "alembic_version"),
             pyproject=pyproject,
             exclude_tables=tuple(section.get("exclude_tables", ())),
+            lint_dialects=tuple(section.get("lint_dialects", ("postgresql", "mysql"))),
         )
 
     def is_excluded(self, table_name: str) -> bool:

@@ -148,13 +148,26 @@ def run_on_connection(
         connection.commit()
     options = configure_options(mconfig, backend, dict(extra), connection.dialect)
     context.configure(connection=connection, **options)
-    with context.begin_transaction():
-        context.run_migrations()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+    except BaseException:
+        # The caller's own transaction is the caller's to roll back (which undoes our SETs);
+        # otherwise give the connection back as it came, then let the failure through.
+        if not external:
+            if connection.in_transaction():
+                connection.rollback()
+            _end(backend, connection, mconfig)
+        raise
     if external:
         backend.end_migrations(connection, mconfig.lock_timeout_ms)
         return
     if connection.in_transaction():
         connection.commit()
+    _end(backend, connection, mconfig)
+
+
+def _end(backend: Backend, connection: Connection, mconfig: MigrationConfig) -> None:
     backend.end_migrations(connection, mconfig.lock_timeout_ms)
     if connection.in_transaction():
         connection.commit()

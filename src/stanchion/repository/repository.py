@@ -405,7 +405,7 @@ class Repository(Generic[M]):
         stmt = (
             self.select()
             .where(self._identity_condition(ident))
-            .with_for_update(nowait=nowait)
+            .with_for_update(nowait=nowait, of=self.model)
             .execution_options(populate_existing=True)
         )
         row: M | None = self.session.execute(stmt).scalars().first()
@@ -428,7 +428,9 @@ class Repository(Generic[M]):
             self.select(filters)
             .order_by(*order_by(self.model, keys))
             .limit(self._check_limit(limit))
-            .with_for_update(skip_locked=skip_locked and self.backend.supports_skip_locked)
+            .with_for_update(
+                skip_locked=skip_locked and self.backend.supports_skip_locked, of=self.model
+            )
             .execution_options(populate_existing=True)
         )
         return list(self.session.execute(stmt).scalars())

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from stanchion.errors import MigrationConfigError
 from stanchion.migrations.api import offline_sql, script_directory
 from stanchion.migrations.config import MigrationConfig
 from stanchion.migrations.lint import columns, constraints, enums, indexes, locking, renames_drops
@@ -56,11 +57,16 @@ def lint(
     config: MigrationConfig | None = None,
     *,
     since: str | None = None,
-    dialects: Sequence[str] = DIALECTS,
+    dialects: Sequence[str] | None = None,
     rules: Sequence[Rule] = RULES,
 ) -> LintReport:
-    """Lint every revision (or only those after `since`) for each of `dialects`."""
+    """Lint every revision (or only those after `since`) for each of `dialects` (default:
+    ``lint_dialects`` of the configuration, PostgreSQL and MySQL unless set)."""
     config = config if config is not None else MigrationConfig.load()
+    dialects = tuple(dialects) if dialects else config.lint_dialects
+    unknown = set(dialects) - set(DIALECTS)
+    if unknown:
+        raise MigrationConfigError(f"lint knows {', '.join(DIALECTS)}, not {', '.join(unknown)}")
     scripts = script_directory(config)
     report = LintReport(revisions=[], dialects=tuple(dialects))
     revision_range = f"{since}:heads" if since else "heads"
