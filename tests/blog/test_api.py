@@ -241,3 +241,18 @@ async def test_health_reports_database_and_pool(backend: str, client: httpx.Asyn
     assert body["schema_at_head"] is True and body["schema_revision"] == body["schema_head"]
     assert body["backend"] == {"mysql": "mysql"}.get(backend, backend)
     assert body["pool"]["checked_out"] >= 0
+
+
+@pytest.mark.commits
+async def test_health_is_503_when_the_schema_is_not_migrated(tmp_path: Any) -> None:
+    from blog.app import create_app
+
+    from stanchion import AsyncDatabase
+
+    db = AsyncDatabase(f"sqlite+aiosqlite:///{tmp_path}/empty.db")
+    transport = httpx.ASGITransport(app=create_app(db), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/health")
+    await db.dispose()
+    assert response.status_code == 503
+    assert response.json()["schema_at_head"] is False
