@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import enum
+from typing import Any
+
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Enum,
     ForeignKey,
     Integer,
     String,
@@ -73,3 +77,17 @@ class SeedPost(Model, IntegerPK):
     title: Mapped[str] = mapped_column(String(200))
     author_id: Mapped[int] = mapped_column(ForeignKey("t_seed_users.id"), index=True)
     author: Mapped[SeedUser] = relationship(back_populates="posts")
+
+
+class Mood(enum.Enum):
+    calm = "calm"
+    loud = "loud"
+
+
+class Palette(Model, UUIDv7PK):
+    """JSON and enum columns: values a bulk COPY must convert as an INSERT would."""
+
+    __tablename__ = "t_palettes"
+    name: Mapped[str] = mapped_column(unique=True)
+    colors: Mapped[list[Any]]
+    mood: Mapped[Mood] = mapped_column(Enum(Mood, name="t_mood"))

@@ -174,6 +174,7 @@ class PostgreSQLBackend(Backend):
             return 0
         driver_connection = connection.connection.driver_connection
         driver = connection.dialect.driver
+        rows = _bound(connection, table, columns, rows)
         if driver == "asyncpg":
             await_only(
                 driver_connection.copy_records_to_table(  # type: ignore[union-attr]
@@ -221,6 +222,26 @@ def _array_types(table: Table, columns: Sequence[str]) -> list[Any] | None:
             return None
         types.append(ARRAY(column_type))
     return types
+
+
+def _bound(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> Sequence[Sequence[Any]]:
+    """Rows with each column type's bind processing applied (JSON, enums, UTC datetimes), as a
+    parameterised INSERT would; COPY bypasses it otherwise. Untouched when no column needs it."""
+    dialect = connection.dialect
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    ]
+    if not any(processors):
+        return rows
+    return [
+        tuple(
+            value if process is None else process(value)
+            for process, value in zip(processors, row, strict=True)
+        )
+        for row in rows
+    ]
 
 
 def _qualified(connection: Connection, table: Table, columns: Sequence[str]) -> str:
