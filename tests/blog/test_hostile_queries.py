@@ -12,6 +12,7 @@ import pytest
 
 pytestmark = pytest.mark.anyio
 
+
 def forged_cursor(*values: Any) -> str:
     raw = json.dumps({"s": ["-created_at", "-id"], "v": list(values)}).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
