@@ -61,7 +61,10 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     if base and variable:
         from stanchion.testing.databases import worker_url
 
-        os.environ[str(variable)] = worker_url(base).render_as_string(hide_password=False)
+        url = worker_url(base)
+        # No driver named: stanchion picks the sync or async one for Database/AsyncDatabase.
+        url = url.set(drivername=url.get_backend_name())
+        os.environ[str(variable)] = url.render_as_string(hide_password=False)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -189,7 +192,10 @@ def stanchion_db(
         also = [d for d in stanchion_databases if isinstance(d, Database)]
         with isolated(database, *also):
             _handed_out(request, database, *also)
-            yield database
+            try:
+                yield database
+            finally:
+                _stop_detector(request)  # before the databases are unbound: LIFO restores
     _leaks(database)
 
 
@@ -218,7 +224,10 @@ async def stanchion_adb(
             also = [d for d in stanchion_databases if isinstance(d, AsyncDatabase)]
             async with aisolated(database, *also):
                 _handed_out(request, database, *also)
-                yield database
+                try:
+                    yield database
+                finally:
+                    _stop_detector(request)
         _leaks(database)
     finally:
         await database.dispose()
@@ -251,6 +260,12 @@ def _start_detector(request: pytest.FixtureRequest) -> NPlusOneDetector:
             state.detector.watch(database)
         request.addfinalizer(state.detector.stop)
     return state.detector
+
+
+def _stop_detector(request: pytest.FixtureRequest) -> None:
+    state = request.node.stash.get(_STATE, None)
+    if state is not None and state.detector is not None:
+        state.detector.stop()
 
 
 def _handed_out(request: pytest.FixtureRequest, *databases: Any) -> None:

@@ -73,6 +73,15 @@ class PostgreSQLBackend(Backend):
     def create_database(self, url: URL) -> None:
         admin_execute(url.set(database="postgres"), f'CREATE DATABASE "{_name(url)}"')
 
+    can_clone: ClassVar[bool] = True
+
+    def clone_database(self, source: URL, target: URL) -> None:
+        """``CREATE DATABASE ... TEMPLATE``: a file-level copy, no schema rebuilt."""
+        admin_execute(
+            source.set(database="postgres"),
+            f'CREATE DATABASE "{_name(target)}" TEMPLATE "{_name(source)}"',
+        )
+
     def drop_database(self, url: URL) -> None:
         admin_execute(
             url.set(database="postgres"), f'DROP DATABASE IF EXISTS "{_name(url)}" WITH (FORCE)'
