@@ -57,6 +57,18 @@ def text_table(data: dict[str, Any]) -> str:
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
 SYNC_ORDER = ["raw", "core", "orm", "stanchion", "advanced-alchemy"]
+COLORS = {
+    "raw": "#7f7f7f",
+    "raw-async": "#7f7f7f",
+    "core": "#bcbd22",
+    "orm": "#1f77b4",
+    "orm-async": "#1f77b4",
+    "stanchion": "#d62728",
+    "stanchion-async": "#d62728",
+    "advanced-alchemy": "#2ca02c",
+    "advanced-alchemy-async": "#2ca02c",
+    "fastcrud": "#9467bd",
+}
 ASYNC_ORDER = ["raw-async", "orm-async", "stanchion-async", "advanced-alchemy-async", "fastcrud"]
 
 
@@ -159,6 +171,7 @@ def _plots(data: dict[str, Any], img: Path) -> list[str]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     img.mkdir(parents=True, exist_ok=True)
     backend = data["backend"]
@@ -171,14 +184,22 @@ def _plots(data: dict[str, Any], img: Path) -> list[str]:
         width = 0.8 / max(1, len(names))
         for k, n in enumerate(names):
             values = [ratio(data, w["name"], n, orm) or 0 for w in data["workloads"]]
-            ax.barh([i + k * width for i in range(len(titles))], values, height=width, label=n)
+            ax.barh(
+                [i + k * width for i in range(len(titles))],
+                values,
+                height=width,
+                label=n,
+                color=COLORS.get(n),
+            )
         ax.axvline(1.0, color="black", linewidth=0.8)
         ax.axvline(1.1, color="grey", linewidth=0.8, linestyle="--")
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_yticks([i + 0.4 - width / 2 for i in range(len(titles))], titles)
         ax.invert_yaxis()
         ax.set_title(f"{'async' if orm.endswith('async') else 'sync'}: time ÷ {orm} (log)")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="lower right")
     fig.suptitle(f"{backend}: time per operation relative to hand-written ORM (lower is faster)")
     fig.tight_layout()
     name = f"bench-{backend}-vs-orm.png"
@@ -197,14 +218,19 @@ def _plots(data: dict[str, Any], img: Path) -> list[str]:
                     [1, data["sizes"]["keyset_depth"]],
                     [first * 1e3, deep * 1e3],
                     marker=marker,
+                    linestyle="-" if kind == "keyset" else ":",
+                    color=COLORS.get(n),
                     label=f"{n} {kind}",
                 )
     ax.set_xscale("log")
     ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("page number (50 rows per page)")
     ax.set_ylabel("ms per page")
     ax.set_title(f"{backend}: keyset vs offset pages")
-    ax.legend(fontsize=6, ncol=2)
+    ax.legend(fontsize=6, ncol=2, loc="upper left")
     fig.tight_layout()
     name = f"bench-{backend}-pages.png"
     fig.savefig(img / name, dpi=90)
@@ -221,7 +247,13 @@ def _plots(data: dict[str, Any], img: Path) -> list[str]:
             (w["rows_per_op"] / row[n]["median"]) if row.get(n, {}).get("median") else 0
             for n in names
         ]
-        ax.bar([i + k * width for i in range(len(names))], values, width=width, label=w["title"])
+        ax.bar(
+            [i + k * width for i in range(len(names))],
+            values,
+            width=width,
+            label=w["title"],
+            color=["#1f77b4", "#ff7f0e"][k % 2],
+        )
     ax.set_xticks([i + 0.4 - width / 2 for i in range(len(names))], names, rotation=30, ha="right")
     ax.set_ylabel("rows per second")
     ax.set_title(f"{backend}: bulk writes (higher is faster)")
@@ -232,6 +264,30 @@ def _plots(data: dict[str, Any], img: Path) -> list[str]:
     plt.close(fig)
     out.append(f"![{backend}: bulk write throughput](img/{name})")
     return out
+
+
+def _http_lines(data: dict[str, Any]) -> list[str]:
+    found = data.get("http")
+    if not found:
+        return []
+    lines = [f"### The reference app under HTTP load ({found.get('clients', 32)} clients)", ""]
+    if found.get("error"):
+        return [*lines, f"Did not run: {found['error']}", ""]
+    lines += [
+        f"The blog API (examples/blog: FastAPI + stanchion, asyncpg) served by one uvicorn "
+        f"process on 127.0.0.1:8102, loaded by an async httpx loop in the benchmark process on "
+        f"the same 2 vCPUs: {found['requests']:,} requests in {found['seconds']:.1f} s, "
+        f"**{found['rps']:.0f} requests/s**, {found['errors']} errors.",
+        "",
+        "| endpoint | requests | p50 | p99 | errors |",
+        "|---|---|---|---|---|",
+    ]
+    for label, e in found["endpoints"].items():
+        lines.append(
+            f"| `{label}` | {e['count']:,} | {_fmt_time(e['p50'])} | {_fmt_time(e['p99'])} "
+            f"| {e['errors']} |"
+        )
+    return [*lines, ""]
 
 
 def _section(data: dict[str, Any], img: Path) -> list[str]:
@@ -267,6 +323,7 @@ def _section(data: dict[str, Any], img: Path) -> list[str]:
         "",
         *_throughput(data),
         "",
+        *_http_lines(data),
         *_plots(data, img),
         "",
     ]

@@ -16,19 +16,25 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from stanchion import IntegerPK, Model, SoftDelete, Timestamps, UUIDv7PK, Versioned
+from stanchion import IntegerPK, ModelBase, SoftDelete, Timestamps, UUIDv7PK, Versioned
+
+
+class TestModel(ModelBase, DeclarativeBase):
+    """The test models' own registry: an application's `Model.metadata` holds only its tables."""
+
+    __test__ = False  # not a pytest test class
 
 shelf_books = Table(
     "t_shelf_books",
-    Model.metadata,
+    TestModel.metadata,
     Column("shelf_id", ForeignKey("t_shelves.id", ondelete="CASCADE"), primary_key=True),
     Column("book_id", ForeignKey("t_books.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
-class Writer(Model, IntegerPK, Timestamps, Versioned):
+class Writer(TestModel, IntegerPK, Timestamps, Versioned):
     __tablename__ = "t_writers"
     name: Mapped[str] = mapped_column(unique=True)
     email: Mapped[str | None] = mapped_column(String(255))
@@ -36,7 +42,7 @@ class Writer(Model, IntegerPK, Timestamps, Versioned):
     books: Mapped[list[Book]] = relationship(back_populates="writer", passive_deletes=True)
 
 
-class Book(Model, IntegerPK, Timestamps, SoftDelete):
+class Book(TestModel, IntegerPK, Timestamps, SoftDelete):
     __tablename__ = "t_books"
     title: Mapped[str]
     pages: Mapped[int] = mapped_column(default=100)
@@ -50,13 +56,13 @@ class Book(Model, IntegerPK, Timestamps, SoftDelete):
     __table_args__ = (CheckConstraint("pages >= 0", name="pages_not_negative"),)
 
 
-class Shelf(Model, UUIDv7PK):
+class Shelf(TestModel, UUIDv7PK):
     __tablename__ = "t_shelves"
     label: Mapped[str] = mapped_column(unique=True)
     books: Mapped[list[Book]] = relationship(secondary=shelf_books, back_populates="shelves")
 
 
-class Account(Model, IntegerPK):
+class Account(TestModel, IntegerPK):
     __tablename__ = "t_accounts"
     owner: Mapped[str]
     region: Mapped[str] = mapped_column(String(20), default="eu")
@@ -64,7 +70,7 @@ class Account(Model, IntegerPK):
     __table_args__ = (UniqueConstraint("owner", "region"),)
 
 
-class SeedUser(Model, IntegerPK):
+class SeedUser(TestModel, IntegerPK):
     """The seed's users and posts: the classic N+1 loop (see tests/test_testing_nplusone.py)."""
 
     __tablename__ = "t_seed_users"
@@ -72,7 +78,7 @@ class SeedUser(Model, IntegerPK):
     posts: Mapped[list[SeedPost]] = relationship(back_populates="author")
 
 
-class SeedPost(Model, IntegerPK):
+class SeedPost(TestModel, IntegerPK):
     __tablename__ = "t_seed_posts"
     title: Mapped[str] = mapped_column(String(200))
     author_id: Mapped[int] = mapped_column(ForeignKey("t_seed_users.id"), index=True)
@@ -84,7 +90,7 @@ class Mood(enum.Enum):
     loud = "loud"
 
 
-class Palette(Model, UUIDv7PK):
+class Palette(TestModel, UUIDv7PK):
     """JSON and enum columns: values a bulk COPY must convert as an INSERT would."""
 
     __tablename__ = "t_palettes"

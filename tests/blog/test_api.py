@@ -65,10 +65,14 @@ async def test_input_schemas_refuse_ids_authors_and_versions(
     assert response.json()["errors"][0]["type"] == "extra_forbidden"
 
 
-async def test_post_edit_needs_the_current_etag(backend: str, client: httpx.AsyncClient) -> None:
+async def test_post_edit_needs_the_current_etag(
+    backend: str, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
     ada = await make_user(client, "Ada")
-    created = await make_post(client, ada, "First", tags=["sql", "python"])
+    with caplog.at_level("INFO", logger="blog.posts"):
+        created = await make_post(client, ada, "First", tags=["sql", "python"])
     post = created.json()
+    assert f"post {post['id']} created" in caplog.text  # the on-commit hook ran
     assert created.headers["ETag"] == '"1"'
     assert [t["name"] for t in post["tags"]] == ["python", "sql"]
     assert post["author"] == {"id": ada["id"], "name": "Ada"}

@@ -612,4 +612,6 @@ def _as_column_value(column: Any, value: Any) -> Any:
     accepted: tuple[type, ...] = (int, float) if target is float else (target,)
     if isinstance(value, bool) != issubclass(target, bool) or not isinstance(value, accepted):
         raise InvalidQuery("malformed page cursor", field="cursor")
+    if type(value) is int and not -(2**63) <= value < 2**63:  # beyond any integer column
+        raise InvalidQuery("malformed page cursor", field="cursor")
     return value
