@@ -27,6 +27,8 @@ class ErrorInfo:
     constraint: str | None = None
     columns: tuple[str, ...] = ()
     primary_key: bool = False
+    #: Set when a value does not fit its column (too long, out of range) rather than a constraint.
+    value_out_of_range: bool = False
 
 
 class Backend:

@@ -23,6 +23,8 @@ _SQLSTATE: dict[str, type[errors.StanchionError]] = {
     "23503": errors.ForeignKeyViolation,
     "23502": errors.CheckViolation,
     "23514": errors.CheckViolation,
+    "22001": errors.CheckViolation,  # string_data_right_truncation (value too long)
+    "22003": errors.CheckViolation,  # numeric_value_out_of_range
     "23P01": errors.AlreadyExists,  # exclusion constraint
     "40001": errors.SerializationFailure,
     "40P01": errors.Deadlock,
@@ -34,6 +36,8 @@ _SQLSTATE: dict[str, type[errors.StanchionError]] = {
     "53300": errors.DatabaseUnavailable,  # too_many_connections
     "25P03": errors.DatabaseUnavailable,  # idle_in_transaction_session_timeout
 }
+
+_OUT_OF_RANGE = frozenset({"22001", "22003"})
 
 
 def sqlstate(orig: BaseException) -> str | None:
@@ -125,6 +129,8 @@ class PostgreSQLBackend(Backend):
         if kind is None:
             return None
         column = _diagnostic(orig, "column_name")
+        if code in _OUT_OF_RANGE:
+            return ErrorInfo(kind, value_out_of_range=True)
         return ErrorInfo(
             kind,
             constraint=_diagnostic(orig, "constraint_name"),
