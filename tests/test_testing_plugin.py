@@ -43,7 +43,7 @@ def test_example_project_isolates_every_test_sync_async_and_http(
 ) -> None:
     url = _base_url(backend, tmp_path, "plugin")
     result = project.runpytest("--stanchion-database-url", url, "-p", "no:xdist", "-q")
-    result.assert_outcomes(passed=10, xfailed=1)
+    result.assert_outcomes(passed=11, xfailed=1)
 
 
 def test_n_plus_one_failure_names_the_relationship_and_the_fix(
@@ -53,7 +53,7 @@ def test_n_plus_one_failure_names_the_relationship_and_the_fix(
     result = project.runpytest(
         "--stanchion-database-url", url, "-p", "no:xdist", "--runxfail", "-k", "test_g"
     )
-    result.assert_outcomes(failed=1, deselected=10)
+    result.assert_outcomes(failed=1, deselected=11)
     result.stdout.fnmatch_lines(
         [
             "*N+1 queries: User.posts was lazy-loaded separately for 3 User objects*"
