@@ -67,6 +67,18 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
         os.environ[str(variable)] = url.render_as_string(hide_password=False)
 
 
+def pytest_report_header(config: pytest.Config) -> str | None:
+    base = _base_url(config)
+    if base is None:
+        return None
+    from sqlalchemy.engine import make_url
+
+    from stanchion.database._url import safe_url
+
+    schema = "migrations" if config.getini(_MIGRATIONS) else "metadata or stanchion_schema"
+    return f"stanchion: test database {safe_url(make_url(base))} per worker, built from {schema}"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "commits: the test commits for real (no savepoint isolation); rows deleted after"
