@@ -38,12 +38,28 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     return pytester
 
 
+def test_plugin_is_inert_until_a_database_url_is_configured(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///untouched.db")
+    pytester.makepyfile(
+        "import os\n"
+        "def test_env():\n"
+        "    assert os.environ['DATABASE_URL'] == 'sqlite:///untouched.db'\n"
+    )
+    result = pytester.runpytest("-p", "no:xdist")
+    result.assert_outcomes(passed=1)
+    assert "stanchion: test database" not in result.stdout.str()
+    assert not list(pytester.path.glob("*.db"))
+
+
 def test_example_project_isolates_every_test_sync_async_and_http(
     project: pytest.Pytester, backend: str, tmp_path: Path
 ) -> None:
     url = _base_url(backend, tmp_path, "plugin")
-    result = project.runpytest("--stanchion-database-url", url, "-p", "no:xdist", "-q")
-    result.assert_outcomes(passed=8, xfailed=1)
+    result = project.runpytest("--stanchion-database-url", url, "-p", "no:xdist")
+    result.assert_outcomes(passed=11, xfailed=1)
+    result.stdout.fnmatch_lines(["stanchion: test database * per worker, built from migrations"])
 
 
 def test_n_plus_one_failure_names_the_relationship_and_the_fix(
@@ -53,7 +69,7 @@ def test_n_plus_one_failure_names_the_relationship_and_the_fix(
     result = project.runpytest(
         "--stanchion-database-url", url, "-p", "no:xdist", "--runxfail", "-k", "test_g"
     )
-    result.assert_outcomes(failed=1, deselected=8)
+    result.assert_outcomes(failed=1, deselected=11)
     result.stdout.fnmatch_lines(
         [
             "*N+1 queries: User.posts was lazy-loaded separately for 3 User objects*"

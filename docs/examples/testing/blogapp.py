@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from stanchion import Database
 from stanchion.fastapi import UnitOfWorkDep, database_lifespan
 
 
@@ -29,6 +30,7 @@ class Post(Base):
 
 
 app = FastAPI(lifespan=database_lifespan())  # AsyncDatabase() from DATABASE_URL at startup
+reports_db = Database()  # a sync Database the app builds at import, also from DATABASE_URL
 
 
 @app.post("/users")

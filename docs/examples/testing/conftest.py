@@ -6,10 +6,16 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from blogapp import app
+from blogapp import app, reports_db
 
-from stanchion import AsyncDatabase
+from stanchion import AsyncDatabase, Database
 from stanchion.fastapi import set_database
+
+
+@pytest.fixture(scope="session")
+def stanchion_databases() -> list[Database | AsyncDatabase]:
+    """The application's own databases: bound to each test's connection, like stanchion_db."""
+    return [reports_db]
 
 
 @pytest.fixture

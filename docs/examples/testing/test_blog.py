@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from blogapp import Post, User
+from blogapp import Post, User, reports_db
 from sqlalchemy import func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import selectinload
@@ -46,6 +46,14 @@ async def test_d_the_http_client_sees_the_tests_rows(
         await session.commit()
     assert (await client.post("/users", params={"name": "ken"})).status_code == 200
     assert (await client.get("/users")).json() == ["ken", "linus"]
+
+
+def test_d2_the_apps_own_database_sees_the_tests_rows(stanchion_db: Database) -> None:
+    with stanchion_db.session() as session:
+        session.add(User(name="barbara"))
+        session.commit()
+    with reports_db.session() as session:
+        assert session.scalars(select(User.name)).all() == ["barbara"]
 
 
 @pytest.mark.commits
