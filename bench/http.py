@@ -78,6 +78,7 @@ def _requests(ids: dict[str, int], rng: random.Random) -> tuple[str, str, str, A
 async def _load(ids: dict[str, int], total: int, limit: float = TIME_LIMIT) -> dict[str, Any]:
     latencies: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
+    statuses: dict[str, int] = {}
     counter = iter(range(total))
     deadline = time.monotonic() + limit
     limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
@@ -97,6 +98,8 @@ async def _load(ids: dict[str, int], total: int, limit: float = TIME_LIMIT) -> d
             latencies.setdefault(label, []).append(time.perf_counter() - started)
             if response.status_code >= 400:
                 errors[label] = errors.get(label, 0) + 1
+                key = f"{label} -> {response.status_code}"
+                statuses[key] = statuses.get(key, 0) + 1
 
     base = f"http://{HOST}:{PORT}"
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
@@ -109,6 +112,7 @@ async def _load(ids: dict[str, int], total: int, limit: float = TIME_LIMIT) -> d
         "seconds": seconds,
         "rps": done / seconds if seconds else 0.0,
         "errors": sum(errors.values()),
+        "error_statuses": statuses,
         "endpoints": {
             label: {
                 "count": len(values),

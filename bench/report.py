@@ -302,7 +302,12 @@ def _http_lines(data: dict[str, Any]) -> list[str]:
         f"The blog API (examples/blog: FastAPI + stanchion, asyncpg) served by one uvicorn "
         f"process on 127.0.0.1:8102, loaded by an async httpx loop in the benchmark process on "
         f"the same 2 vCPUs: {found['requests']:,} requests in {found['seconds']:.1f} s, "
-        f"**{found['rps']:.0f} requests/s**, {found['errors']} errors.",
+        f"**{found['rps']:.0f} requests/s**, {found['errors']} errors"
+        + (
+            " (" + ", ".join(f"{k}: {v}" for k, v in found.get("error_statuses", {}).items()) + ")."
+            if found.get("error_statuses")
+            else "."
+        ),
         "",
         "| endpoint | requests | p50 | p99 | errors |",
         "|---|---|---|---|---|",

@@ -45,7 +45,7 @@ WORKLOADS = [
         "offset",
         4,
         _deep_offset,
-        max_reps=3,
+        max_reps=5,
         family="offset",
     ),
 ]
