@@ -86,20 +86,11 @@ def copy_throughput(data: dict[str, Any]) -> Goal:
 
 def keyset_depth(data: dict[str, Any]) -> Goal:
     checks = []
+    depth = data["sizes"]["keyset_depth"]
     for mine in ("stanchion", "stanchion-async"):
-        r = None
-        row_deep = data["cells"].get("keyset_deep", {}).get(mine, {}).get("median")
-        row_first = data["cells"].get("keyset_1", {}).get(mine, {}).get("median")
-        if row_deep is not None and row_first:
-            r = row_deep / row_first
-        depth = data["sizes"]["keyset_depth"]
-        checks.append(
-            Check(
-                f"{mine} keyset page {depth:,} ÷ page 1",
-                r,
-                None if r is None else r <= KEYSET_LIMIT,
-            )
-        )
+        r = ratio(data, "keyset_deep", mine, mine, baseline_workload="keyset_1")
+        ok = None if r is None else r <= KEYSET_LIMIT
+        checks.append(Check(f"{mine} keyset page {depth:,} ÷ page 1", r, ok))
     return Goal(f"keyset page at depth within {KEYSET_LIMIT}{X} of page 1", checks)
 
 
