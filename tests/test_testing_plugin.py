@@ -58,7 +58,7 @@ def test_example_project_isolates_every_test_sync_async_and_http(
 ) -> None:
     url = _base_url(backend, tmp_path, "plugin")
     result = project.runpytest("--stanchion-database-url", url, "-p", "no:xdist")
-    result.assert_outcomes(passed=11, xfailed=1)
+    result.assert_outcomes(passed=12, xfailed=1)
     result.stdout.fnmatch_lines(["stanchion: test database * per worker, built from migrations"])
 
 
@@ -69,13 +69,38 @@ def test_n_plus_one_failure_names_the_relationship_and_the_fix(
     result = project.runpytest(
         "--stanchion-database-url", url, "-p", "no:xdist", "--runxfail", "-k", "test_g"
     )
-    result.assert_outcomes(failed=1, deselected=11)
+    result.assert_outcomes(failed=1, deselected=12)
     result.stdout.fnmatch_lines(
         [
             "*N+1 queries: User.posts was lazy-loaded separately for 3 User objects*"
             "*.options(selectinload(User.posts))*"
         ]
     )
+
+
+FIXTURE_MODE = """
+from blogapp import Post, User
+from sqlalchemy import select
+
+
+def test_loop_under_the_fixture(stanchion_db, stanchion_nplusone):
+    with stanchion_db.session() as session:
+        session.add_all([User(name=n, posts=[Post(title="t")]) for n in ("a", "b")])
+        session.commit()
+    with stanchion_db.session() as session:
+        assert [len(user.posts) for user in session.scalars(select(User))] == [1, 1]
+"""
+
+
+def test_the_nplusone_fixture_detects_when_not_on_for_every_test(
+    project: pytest.Pytester, tmp_path: Path
+) -> None:
+    project.makepyfile(test_fixture_mode=FIXTURE_MODE)
+    url = _base_url("sqlite", tmp_path, "fixture")
+    options = ["-p", "no:xdist", "-o", "stanchion_nplusone=false"]
+    result = project.runpytest("--stanchion-database-url", url, *options, "test_fixture_mode.py")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*User.posts was lazy-loaded separately for 2 User objects*"])
 
 
 RECORDER = """
@@ -99,7 +124,8 @@ def test_two_xdist_workers_each_get_their_own_database_at_the_latest_migration(
 ) -> None:
     project = tmp_path / "project"
     shutil.copytree(EXAMPLE, project)
-    (project / "test_blog.py").unlink()
+    for name in ("test_blog.py", "test_pieces.py", "conftest.py"):  # only the recorder runs
+        (project / name).unlink()
     (project / "test_record.py").write_text(RECORDER)
     records = tmp_path / "records"
     records.mkdir()

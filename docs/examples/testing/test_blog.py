@@ -71,6 +71,16 @@ def test_e_real_commits_are_seen_by_other_connections(
         other.dispose()  # the plugin empties the tables after a `commits` test
 
 
+@pytest.mark.commits
+@pytest.mark.anyio
+async def test_e2_and_so_are_async_ones(stanchion_adb: AsyncDatabase) -> None:
+    async with stanchion_adb.session() as session:
+        session.add(User(name="committed async"))
+        await session.commit()
+    async with stanchion_adb.engine.connect() as other:  # a connection of its own
+        assert await other.scalar(COUNT_USERS) == 1
+
+
 def test_f_and_are_cleaned_up_afterwards(stanchion_db: Database) -> None:
     with stanchion_db.session() as session:
         assert session.scalar(COUNT_USERS) == 0
