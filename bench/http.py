@@ -36,7 +36,7 @@ def _blog(args: list[str], env: dict[str, str], **kw: Any) -> Any:
     return subprocess.run([str(tool), *args], env=env, check=True, capture_output=True, **kw)
 
 
-def _prepare(ctx: Context, env: dict[str, str]) -> dict[str, int]:
+def _prepare(ctx: Context, env: dict[str, str]) -> dict[str, Any]:
     """Create, migrate and seed the blog database; return the id ranges to request."""
     url = _blog_url(ctx)
     name = ctx.url.database + "_blog"  # type: ignore[operator]
@@ -48,18 +48,16 @@ def _prepare(ctx: Context, env: dict[str, str]) -> dict[str, int]:
     users, posts = (20, 200) if ctx.quick else (200, 3_000)
     _blog(["seed", "--users", str(users), "--posts", str(posts)], env)
     with psycopg.connect(url) as conn:
-        row = conn.execute(
-            "SELECT (SELECT min(id) FROM users), (SELECT max(id) FROM users), "
-            "(SELECT min(id) FROM posts), (SELECT max(id) FROM posts)"
-        ).fetchone()
-    assert row is not None
-    return {"user_min": row[0], "user_max": row[1], "post_min": row[2], "post_max": row[3]}
+        users = [r[0] for r in conn.execute("SELECT id FROM users WHERE is_active ORDER BY id")]
+        row = conn.execute("SELECT min(id), max(id) FROM posts").fetchone()
+    assert row is not None and users
+    return {"users": users, "post_min": row[0], "post_max": row[1]}
 
 
-def _requests(ids: dict[str, int], rng: random.Random) -> tuple[str, str, str, Any]:
+def _requests(ids: dict[str, Any], rng: random.Random) -> tuple[str, str, str, Any]:
     """One request of the mix: (endpoint label, method, path, json body)."""
     post = rng.randint(ids["post_min"], ids["post_max"])
-    user = rng.randint(ids["user_min"], ids["user_max"])
+    user = rng.choice(ids["users"])  # active users: inactive ones may not write (401)
     pick = rng.random()
     if pick < 0.30:
         return "GET /posts/{id}", "GET", f"/posts/{post}", None
@@ -75,7 +73,7 @@ def _requests(ids: dict[str, int], rng: random.Random) -> tuple[str, str, str, A
     return "POST /posts", "POST", "/posts", (body, user)
 
 
-async def _load(ids: dict[str, int], total: int, limit: float = TIME_LIMIT) -> dict[str, Any]:
+async def _load(ids: dict[str, Any], total: int, limit: float = TIME_LIMIT) -> dict[str, Any]:
     latencies: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
     statuses: dict[str, int] = {}

@@ -433,6 +433,16 @@ class Repository(Generic[M]):
         update_columns = self._column_names(update)
         bumps = self._update_bumps(update_columns) if update_columns else {}
         backend = self.backend
+        if backend.upsert_executemany:
+            template = backend.upsert(
+                table,  # type: ignore[arg-type]
+                None,  # type: ignore[arg-type]
+                conflict_columns,
+                update_columns,
+                also_set=bumps,
+            )
+            self.session.execute(template, prepared)
+            return len(prepared)
         # each bump may bind one parameter
         per_chunk = backend.upsert_rows_per_statement(table, list(prepared[0]), len(bumps))  # type: ignore[arg-type]
         for start in range(0, len(prepared), per_chunk):

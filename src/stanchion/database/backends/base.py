@@ -38,6 +38,9 @@ class Backend:
     #: Whether ``SELECT ... FOR UPDATE [SKIP LOCKED]`` locks rows on this backend.
     supports_row_locks: ClassVar[bool] = True
     supports_skip_locked: ClassVar[bool] = True
+    #: Upserts run as one single-row statement with many parameter sets (the driver's
+    #: executemany) instead of rows bound into the statement (`upsert` gets ``rows=None``).
+    upsert_executemany: ClassVar[bool] = False
     #: Most bind parameters one statement may carry (multi-row VALUES are chunked below it).
     max_bind_params: ClassVar[int] = 30_000
 

@@ -49,6 +49,8 @@ class SQLiteBackend(Backend):
     name = "sqlite"
     supports_row_locks: ClassVar[bool] = False
     supports_skip_locked: ClassVar[bool] = False
+    #: In-process: one compiled single-row upsert run by executemany beats a huge VALUES list.
+    upsert_executemany: ClassVar[bool] = True
     max_bind_params: ClassVar[int] = 30_000
     migration_batch_mode: ClassVar[bool] = True
 
@@ -156,13 +158,15 @@ class SQLiteBackend(Backend):
     def upsert(
         self,
         table: Table,
-        rows: Sequence[Mapping[str, Any]],
+        rows: Sequence[Mapping[str, Any]] | None,
         conflict_columns: Sequence[str],
         update_columns: Sequence[str],
         *,
         also_set: Mapping[str, Any] | None = None,
     ) -> Insert:
-        stmt = sqlite_insert(table).values(list(rows))
+        stmt = sqlite_insert(table)
+        if rows is not None:
+            stmt = stmt.values(list(rows))
         if not update_columns:
             return stmt.on_conflict_do_nothing(index_elements=list(conflict_columns))
         return stmt.on_conflict_do_update(
