@@ -63,7 +63,23 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         workloads = [w for w in WORKLOADS if w.name in names]
     print(f"== {backend}: {ctx.url.render_as_string(hide_password=True)}", flush=True)
     result = run(ctx, classes, workloads, progress=lambda m: print(m, flush=True))
-    return results.to_data(result)
+    data = results.to_data(result)
+    if backend == "postgresql" and (not args.only or "http" in args.only.split(",")):
+        data["http"] = _http(ctx)
+    return data
+
+
+def _http(ctx: Context) -> dict[str, Any]:
+    """The reference app under HTTP load; a failure is recorded, not raised."""
+    from bench import http
+
+    print(f"  http: blog app on {http.HOST}:{http.PORT}, {http.CLIENTS} clients", flush=True)
+    try:
+        found = http.run(ctx)
+    except Exception as error:  # recorded in the results and fails the run
+        return {"error": f"{type(error).__name__}: {str(error)[:300]}"}
+    print(f"  http: {found['requests']} requests, {found['rps']:.0f}/s", flush=True)
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         failed |= bool(data["mismatches"]) or any(
             cell["error"] for row in data["cells"].values() for cell in row.values()
         )
+        http_result = data.get("http", {})
+        failed |= bool(http_result.get("error") or http_result.get("errors"))
     if args.report:
         report.write_report(out)
     return 1 if failed else 0

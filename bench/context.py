@@ -31,7 +31,7 @@ class Sizes:
 
     @classmethod
     def full(cls) -> Sizes:
-        return cls(1_000_000, 1_000, 100_000, 10_000, reps=7, scale=1.0, keyset_depth=10_000)
+        return cls(1_000_000, 1_000, 100_000, 10_000, reps=11, scale=0.6, keyset_depth=10_000)
 
     @classmethod
     def quick(cls) -> Sizes:

@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import sqlite3
+import statistics
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -96,14 +97,30 @@ def to_data(result: RunResult) -> dict[str, Any]:
 
 
 def ratio(
-    data: dict[str, Any], workload: str, contender: str, baseline: str, key: str = "median"
+    data: dict[str, Any],
+    workload: str,
+    contender: str,
+    baseline: str,
+    key: str = "median",
+    baseline_workload: str | None = None,
 ) -> float | None:
-    """`contender`'s median time (or `key`: "cpu_median") divided by `baseline`'s."""
-    row = data["cells"].get(workload, {})
-    mine, base = row.get(contender, {}).get(key), row.get(baseline, {}).get(key)
-    if mine is None or base is None or base == 0:
+    """How `contender` compares with `baseline` on wall time (or `key`="cpu_median": CPU).
+
+    `baseline_workload`: compare with another workload (of the same family, so the
+    repetitions pair up). Paired: the median of the per-repetition ratios. Both ran in the
+    same repetition, minutes apart at most, so the load other processes put on the machine
+    mostly cancels out; a ratio of two independent medians would carry both runs' noise.
+    """
+    cells = data["cells"]
+    series = "cpu" if key == "cpu_median" else "times"
+    mine = cells.get(workload, {}).get(contender, {}).get(series)
+    base = cells.get(baseline_workload or workload, {}).get(baseline, {}).get(series)
+    if not mine or not base:
         return None
-    return float(mine) / float(base)
+    if len(mine) == len(base):
+        pairs = [a / b for a, b in zip(mine, base, strict=True) if b > 0]
+        return statistics.median(pairs) if pairs else None
+    return float(statistics.median(mine)) / float(statistics.median(base))
 
 
 def save(data: dict[str, Any], path: Path) -> None:

@@ -90,8 +90,8 @@ def run(
         gc.collect()
         gc.freeze()  # long-lived objects out of the collector's way: per-batch collects stay cheap
         try:
-            for workload in workloads:
-                _run_workload(result, workload, loop, progress)
+            for family in _families(workloads):
+                _run_family(result, family, loop, progress)
         finally:
             for c in result.contenders:
                 loop.run(c.aclose()) if c.is_async else c.close()
@@ -100,41 +100,76 @@ def run(
     return result
 
 
-def _run_workload(
-    result: RunResult, w: Workload, loop: asyncio.Runner, progress: Callable[[str], None]
+def _families(workloads: Sequence[Workload]) -> list[list[Workload]]:
+    """Consecutive workloads of one `family` run together, batch after batch per contender."""
+    groups: list[list[Workload]] = []
+    for w in workloads:
+        if groups and w.family is not None and groups[-1][0].family == w.family:
+            groups[-1].append(w)
+        else:
+            groups.append([w])
+    return groups
+
+
+def _run_family(
+    result: RunResult,
+    family: list[Workload],
+    loop: asyncio.Runner,
+    progress: Callable[[str], None],
 ) -> None:
+    """Run `family`'s workloads interleaved: in each repetition every contender runs each of
+    them back to back, so their times pair up (page 1 against the deep page, say)."""
     ctx = result.ctx
-    active = [c for c in result.contenders if c.supports(w.op)]
-    cells = {c.name: Cell() for c in active}
-    result.cells[w.name] = cells
-    n = w.batch_size(ctx)
-    reps = min(ctx.sizes.reps, w.max_reps or ctx.sizes.reps)
-    rng = random.Random(w.name)
+    reps = min(ctx.sizes.reps, *(w.max_reps or ctx.sizes.reps for w in family))
+    actives = {w.name: [c for c in result.contenders if c.supports(w.op)] for w in family}
+    for w in family:
+        result.cells[w.name] = {c.name: Cell() for c in actives[w.name]}
+    rngs = {w.name: random.Random(w.name) for w in family}
+    everyone = [c for c in result.contenders if any(c in a for a in actives.values())]
     started = time.perf_counter()
     for rep in range(-1, reps):  # -1: warm-up
-        args = w.make_args(ctx, rng, n)
-        checks: dict[str, Any] = {}
-        for c in _rotate(active, rep + 1):
-            cell = cells[c.name]
-            if cell.error is not None:
-                continue
-            if w.reset is not None:
-                w.reset(ctx)
-            gc.collect()
-            try:
-                if c.is_async:
-                    seconds, cpu, value = loop.run(_timed_async(c, w.op, args))
-                else:
-                    seconds, cpu, value = _timed_sync(c, w.op, args)
-            except Exception as error:  # recorded, reported, and the run goes on
-                cell.error = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
-                progress(f"  ! {w.name} / {c.name}: {cell.error}")
-                continue
-            checks[c.name] = w.verify(ctx) if w.verify is not None else value
-            if rep >= 0:
-                cell.times.append(seconds / n)
-                cell.cpu.append(cpu / n)
-        if len(set(checks.values())) > 1:
-            result.mismatches.append(f"{w.name} rep {rep}: {checks}")
-            progress(f"  ! {w.name} rep {rep}: results differ: {checks}")
-    progress(f"  {w.name}: {n} op(s) x {reps} rep(s), {time.perf_counter() - started:.1f}s")
+        args = {w.name: w.make_args(ctx, rngs[w.name], w.batch_size(ctx)) for w in family}
+        checks: dict[str, dict[str, Any]] = {w.name: {} for w in family}
+        for c in _rotate(everyone, rep + 1):
+            for w in family:
+                cell = result.cells[w.name].get(c.name)
+                if cell is None or cell.error is not None:
+                    continue
+                _run_batch(result, w, c, cell, args[w.name], rep, checks[w.name], loop, progress)
+        for w in family:
+            if len(set(checks[w.name].values())) > 1:
+                result.mismatches.append(f"{w.name} rep {rep}: {checks[w.name]}")
+                progress(f"  ! {w.name} rep {rep}: results differ: {checks[w.name]}")
+    names = ", ".join(f"{w.name} ({w.batch_size(ctx)} op)" for w in family)
+    progress(f"  {names} x {reps} rep(s), {time.perf_counter() - started:.1f}s")
+
+
+def _run_batch(
+    result: RunResult,
+    w: Workload,
+    c: Contender,
+    cell: Cell,
+    args: list[Any],
+    rep: int,
+    checks: dict[str, Any],
+    loop: asyncio.Runner,
+    progress: Callable[[str], None],
+) -> None:
+    ctx = result.ctx
+    n = len(args)
+    if w.reset is not None:
+        w.reset(ctx)
+    gc.collect()
+    try:
+        if c.is_async:
+            seconds, cpu, value = loop.run(_timed_async(c, w.op, args))
+        else:
+            seconds, cpu, value = _timed_sync(c, w.op, args)
+    except Exception as error:  # recorded, reported, and the run goes on
+        cell.error = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+        progress(f"  ! {w.name} / {c.name}: {cell.error}")
+        return
+    checks[c.name] = w.verify(ctx) if w.verify is not None else value
+    if rep >= 0:
+        cell.times.append(seconds / n)
+        cell.cpu.append(cpu / n)

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from stanchion import AsyncDatabase, Database, Model
+from stanchion import AsyncDatabase, Database
 from stanchion.testing import databases
 from stanchion.testing.isolation import aisolated, delete_rows, isolated, tables_of
 from tests import backends as backend_support
-from tests import models as _models  # noqa: F401  (registers the test tables)
+from tests.models import TestModel  # registers the test tables on their own metadata
 
 _BACKENDS: backend_support.Backends | None = None
 _PREPARED: dict[str, Any] = {}
@@ -58,7 +58,7 @@ def backend_url(name: str) -> Any:
     if not _BACKENDS.available(name):
         pytest.skip(f"{name} server not available")
     if name not in _PREPARED:
-        _PREPARED[name] = databases.prepare(_BACKENDS.urls[name], Model.metadata.create_all)
+        _PREPARED[name] = databases.prepare(_BACKENDS.urls[name], TestModel.metadata.create_all)
     return _PREPARED[name]
 
 
@@ -104,7 +104,7 @@ def db(_schema: str, request: pytest.FixtureRequest) -> Iterator[Database]:
                 yield database
             finally:
                 with database.engine.begin() as connection:
-                    delete_rows(connection, tables_of(Model.metadata))
+                    delete_rows(connection, tables_of(TestModel.metadata))
         else:
             with isolated(database):
                 yield database
@@ -124,7 +124,7 @@ async def adb(_schema: str, request: pytest.FixtureRequest) -> AsyncIterator[Asy
                 yield database
             finally:
                 async with database.engine.begin() as connection:
-                    await connection.run_sync(delete_rows, tables_of(Model.metadata))
+                    await connection.run_sync(delete_rows, tables_of(TestModel.metadata))
         else:
             async with aisolated(database):
                 yield database

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import enum
+from typing import Any
+
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Enum,
     ForeignKey,
     Integer,
     String,
@@ -12,19 +16,25 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from stanchion import IntegerPK, Model, SoftDelete, Timestamps, UUIDv7PK, Versioned
+from stanchion import IntegerPK, ModelBase, SoftDelete, Timestamps, UUIDv7PK, Versioned
+
+
+class TestModel(ModelBase, DeclarativeBase):
+    """The test models' own registry: an application's `Model.metadata` holds only its tables."""
+
+    __test__ = False  # not a pytest test class
 
 shelf_books = Table(
     "t_shelf_books",
-    Model.metadata,
+    TestModel.metadata,
     Column("shelf_id", ForeignKey("t_shelves.id", ondelete="CASCADE"), primary_key=True),
     Column("book_id", ForeignKey("t_books.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
-class Writer(Model, IntegerPK, Timestamps, Versioned):
+class Writer(TestModel, IntegerPK, Timestamps, Versioned):
     __tablename__ = "t_writers"
     name: Mapped[str] = mapped_column(unique=True)
     email: Mapped[str | None] = mapped_column(String(255))
@@ -32,7 +42,7 @@ class Writer(Model, IntegerPK, Timestamps, Versioned):
     books: Mapped[list[Book]] = relationship(back_populates="writer", passive_deletes=True)
 
 
-class Book(Model, IntegerPK, Timestamps, SoftDelete):
+class Book(TestModel, IntegerPK, Timestamps, SoftDelete):
     __tablename__ = "t_books"
     title: Mapped[str]
     pages: Mapped[int] = mapped_column(default=100)
@@ -46,13 +56,13 @@ class Book(Model, IntegerPK, Timestamps, SoftDelete):
     __table_args__ = (CheckConstraint("pages >= 0", name="pages_not_negative"),)
 
 
-class Shelf(Model, UUIDv7PK):
+class Shelf(TestModel, UUIDv7PK):
     __tablename__ = "t_shelves"
     label: Mapped[str] = mapped_column(unique=True)
     books: Mapped[list[Book]] = relationship(secondary=shelf_books, back_populates="shelves")
 
 
-class Account(Model, IntegerPK):
+class Account(TestModel, IntegerPK):
     __tablename__ = "t_accounts"
     owner: Mapped[str]
     region: Mapped[str] = mapped_column(String(20), default="eu")
@@ -60,7 +70,7 @@ class Account(Model, IntegerPK):
     __table_args__ = (UniqueConstraint("owner", "region"),)
 
 
-class SeedUser(Model, IntegerPK):
+class SeedUser(TestModel, IntegerPK):
     """The seed's users and posts: the classic N+1 loop (see tests/test_testing_nplusone.py)."""
 
     __tablename__ = "t_seed_users"
@@ -68,8 +78,22 @@ class SeedUser(Model, IntegerPK):
     posts: Mapped[list[SeedPost]] = relationship(back_populates="author")
 
 
-class SeedPost(Model, IntegerPK):
+class SeedPost(TestModel, IntegerPK):
     __tablename__ = "t_seed_posts"
     title: Mapped[str] = mapped_column(String(200))
     author_id: Mapped[int] = mapped_column(ForeignKey("t_seed_users.id"), index=True)
     author: Mapped[SeedUser] = relationship(back_populates="posts")
+
+
+class Mood(enum.Enum):
+    calm = "calm"
+    loud = "loud"
+
+
+class Palette(TestModel, UUIDv7PK):
+    """JSON and enum columns: values a bulk COPY must convert as an INSERT would."""
+
+    __tablename__ = "t_palettes"
+    name: Mapped[str] = mapped_column(unique=True)
+    colors: Mapped[list[Any]]
+    mood: Mapped[Mood] = mapped_column(Enum(Mood, name="t_mood"))

@@ -1,7 +1,8 @@
 """The benchmark harness runs end to end (``python -m bench --quick``) on SQLite and PostgreSQL.
 
 This checks the harness, never speed: every contender produced a timing for every workload it
-offers, no contender failed, and all contenders returned the same data (checksums agree).
+offers, no contender failed, all contenders returned the same data (checksums agree), and on
+PostgreSQL the reference app answered its HTTP load without errors.
 """
 
 from __future__ import annotations
@@ -61,6 +62,13 @@ def test_quick_benchmark_measures_every_contender_on_every_workload(
             assert cell["error"] is None, f"{cls.name} / {workload.name}: {cell['error']}"
             assert len(cell["times"]) == min(data["sizes"]["reps"], workload.max_reps or 99)
             assert all(t > 0 for t in cell["times"])
+
+    if backend == "postgresql":  # the reference app under HTTP load
+        assert data["http"]["requests"] > 0
+        assert data["http"]["errors"] == 0
+        assert "POST /posts" in data["http"]["endpoints"]
+    else:
+        assert "http" not in data
 
     report = write_report(out, tmp_path / "docs" / "performance.md")
     text = report.read_text()

@@ -94,3 +94,25 @@ def test_commits_marker_gives_real_commits_seen_by_another_connection(
             assert _count(session) == 1
     finally:
         other.dispose()
+
+
+@pytest.mark.backends("sqlite")  # no SQL involved: one backend proves it
+def test_overlapping_session_configurations_may_end_in_any_order(
+    backend: str, _schema: str
+) -> None:
+    database = Database(backend_url(backend))
+    try:
+        original = dict(database.sessionmaker.kw)
+        with database.engine.connect() as connection:
+            binding = database.bound_to(connection)
+            lazy = database.lazy_loads_allowed()
+            binding.__enter__()
+            lazy.__enter__()
+            binding.__exit__(None, None, None)  # ends first, though entered first
+            assert database.sessionmaker.kw["bind"] is original["bind"]
+            assert database.sessionmaker.kw["info"] != original["info"]  # lazy loads still on
+            lazy.__exit__(None, None, None)
+        assert database.sessionmaker.kw == original
+        assert database.bound is None
+    finally:
+        database.dispose()

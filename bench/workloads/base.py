@@ -27,6 +27,7 @@ class Workload:
     rows_per_op: Callable[[Context], int] | None = None
     verify: Callable[[Context], int] | None = None  # checksum read from the database after
     max_reps: int | None = None  # fewer repetitions for long batches (bulk writes, deep offsets)
+    family: str | None = None  # workloads of one family run interleaved, for paired ratios
 
     def batch_size(self, ctx: Context) -> int:
         return max(1, round(self.ops * ctx.sizes.scale)) if self.ops > 1 else 1

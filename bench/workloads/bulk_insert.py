@@ -22,5 +22,5 @@ WORKLOAD = Workload(
     verify=items_checksum,
     reset=reset_items,
     rows_per_op=lambda ctx: ctx.sizes.bulk_rows,
-    max_reps=5,
+    max_reps=4,
 )

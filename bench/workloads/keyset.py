@@ -36,8 +36,16 @@ def _zero(ctx: Context, rng: random.Random, n: int) -> list[int]:
 
 
 WORKLOADS = [
-    Workload("keyset_1", "keyset page 1", "keyset", 100, _first),
-    Workload("keyset_deep", "keyset page at depth", "keyset", 100, _deep_keyset),
-    Workload("offset_1", "offset page 1", "offset", 100, _zero),
-    Workload("offset_deep", "offset page at depth", "offset", 4, _deep_offset, max_reps=3),
+    Workload("keyset_1", "keyset page 1", "keyset", 100, _first, family="keyset"),
+    Workload("keyset_deep", "keyset page at depth", "keyset", 100, _deep_keyset, family="keyset"),
+    Workload("offset_1", "offset page 1", "offset", 100, _zero, family="offset"),
+    Workload(
+        "offset_deep",
+        "offset page at depth",
+        "offset",
+        4,
+        _deep_offset,
+        max_reps=5,
+        family="offset",
+    ),
 ]

@@ -23,7 +23,15 @@ from stanchion.errors import (
     TransactionError,
     TransientError,
 )
-from stanchion.models import IntegerPK, Model, SoftDelete, Timestamps, UUIDv7PK, Versioned
+from stanchion.models import (
+    IntegerPK,
+    Model,
+    ModelBase,
+    SoftDelete,
+    Timestamps,
+    UUIDv7PK,
+    Versioned,
+)
 from stanchion.query import KeysetPage, OffsetPage
 from stanchion.repository import AsyncRepository, Repository
 from stanchion.transactions import AsyncUnitOfWork, RetryEvent, RetryPolicy, UnitOfWork
@@ -49,6 +57,7 @@ __all__ = [
     "KeysetPage",
     "LazyLoadError",
     "Model",
+    "ModelBase",
     "NotFound",
     "OffsetPage",
     "PoolStatus",

@@ -8,7 +8,7 @@ The tree::
     ├── ConstraintViolation          the database refused a write
     │   ├── AlreadyExists            unique / primary key (names the constraint and its fields)
     │   ├── ForeignKeyViolation      a referenced row is missing, or a referencing row exists
-    │   └── CheckViolation           CHECK or NOT NULL
+    │   └── CheckViolation           CHECK, NOT NULL, or a value too long / out of range
     ├── StaleData                    optimistic version conflict
     ├── TransientError               safe to retry the whole transaction
     │   ├── SerializationFailure     PG 40001, MariaDB 1020
@@ -85,7 +85,7 @@ class ForeignKeyViolation(ConstraintViolation):
 
 
 class CheckViolation(ConstraintViolation):
-    """A CHECK or NOT NULL constraint was violated."""
+    """A CHECK or NOT NULL constraint was violated, or a value did not fit its column."""
 
 
 class StaleData(StanchionError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -12,10 +12,12 @@ from blog.app import create_app
 from blog.migrate import upgrade_to_head
 from blog.models import metadata
 from fastapi import FastAPI
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from stanchion import AsyncDatabase, Database
+from stanchion.testing.isolation import aisolated
+from stanchion.testing.queries import QueryLog
 from tests import backends as backend_support
 from tests.conftest import backend_url
 
@@ -58,15 +60,23 @@ def _migrate(backend: str) -> URL:
 
 
 @pytest.fixture
-async def blog_db(blog_url: URL) -> AsyncIterator[AsyncDatabase]:
-    """The app's database on this backend; fails the test if a connection is left checked out."""
+async def blog_db(blog_url: URL, request: pytest.FixtureRequest) -> AsyncIterator[AsyncDatabase]:
+    """The app's database on this backend, isolated by stanchion's savepoint isolation (the
+    test's writes are rolled back), or with real commits and cleanup for ``commits`` tests.
+    Fails the test if a connection is left checked out."""
     db = AsyncDatabase(backend_support.async_url(blog_url))
+    real_commits = request.node.get_closest_marker("commits") is not None
     try:
-        yield db
+        if real_commits:
+            yield db
+        else:
+            async with aisolated(db):
+                yield db
         checked_out = db.engine.pool.checkedout()  # type: ignore[attr-defined]
         assert checked_out == 0, f"{checked_out} connection(s) left checked out"
     finally:
-        await _clean(db)
+        if real_commits:
+            await _clean(db)
         await db.dispose()
 
 
@@ -82,34 +92,11 @@ async def client(blog_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-class QueryCounter:
-    """Counts the statements an engine runs (a cursor event: no I/O inside it)."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-
 @pytest.fixture
-def count_queries(blog_db: AsyncDatabase) -> Any:
-    @contextmanager
-    def counting() -> Iterator[QueryCounter]:
-        counter = QueryCounter()
-
-        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            counter.statements.append(statement)
-
-        engine = blog_db.engine.sync_engine
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            yield counter
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
-
-    return counting
+def count_queries(blog_db: AsyncDatabase) -> Callable[[], QueryLog]:
+    """``with count_queries() as log``: the statements the app sends (transaction control
+    excluded), from stanchion's pytest plugin."""
+    return lambda: QueryLog(blog_db)
 
 
 async def make_user(client: httpx.AsyncClient, name: str = "Ada", **extra: Any) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from stanchion.fastapi import (
 )
 from tests import backends as backend_support
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.commits]
 
 deferred = MetaData()
 parents = Table("t_api_parents", deferred, Column("id", Integer, primary_key=True))
@@ -178,3 +178,48 @@ async def test_an_error_after_a_write_rolls_back_and_leaks_nothing(
         "status": 500,
     }
     assert await count_users(blog_db) == 0
+
+
+def test_a_client_that_disconnects_from_uvicorn_leaves_no_connection_checked_out(
+    backend: str, blog_url: URL
+) -> None:
+    """uvicorn lets the handler finish after the client is gone (the cancellation case is the
+    test above); its transaction still ends and its connection goes back to the pool."""
+    import socket
+    import threading
+    import time
+
+    from tests.blog.conftest import live_server
+
+    release, finished = threading.Event(), threading.Event()
+    app = create_app(lambda: AsyncDatabase(backend_support.async_url(blog_url)))
+
+    @app.post("/wait", status_code=201)
+    async def wait(tx: UnitOfWorkDep) -> dict[str, bool]:
+        await tx.repository(User).add(User(name="W", email="w@example.com", password_hash="!"))
+        try:
+            await anyio.to_thread.run_sync(release.wait)
+        finally:
+            finished.set()
+        return {"ok": True}
+
+    with live_server(app) as base_url:
+        host, port = base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as client:
+            client.sendall(b"POST /wait HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n")
+            db: AsyncDatabase = app.state.stanchion_database
+            while db.engine.pool.checkedout() == 0:  # type: ignore[attr-defined]
+                time.sleep(0.01)  # the handler holds its connection now
+        release.set()  # the client has hung up; let the handler finish
+        assert finished.wait(30)
+        deadline = time.monotonic() + 30
+        while db.engine.pool.checkedout() and time.monotonic() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.01)
+        assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    sync = Database(blog_url)
+    with sync.connect() as connection:
+        # The handler ran to the end, so its write was committed (the client never heard).
+        gone = connection.exec_driver_sql("DELETE FROM users WHERE email = 'w@example.com'")
+        assert gone.rowcount == 1
+        connection.commit()
+    sync.dispose()

@@ -20,7 +20,7 @@ from stanchion import AsyncDatabase, Database
 from tests import backends as backend_support
 from tests.blog.conftest import BLOG_TABLES, live_server
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 10
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def seeded_url(blog_url: URL) -> URL:
         db.dispose()
 
 
-@pytest.mark.backends("sqlite", "postgresql")
+@pytest.mark.backends("sqlite", "postgresql", "mysql")
 def test_generated_requests_never_get_a_server_error(backend: str, seeded_url: URL) -> None:
     db = Database(seeded_url)
     with db.session() as session:

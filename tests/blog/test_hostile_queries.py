@@ -3,12 +3,20 @@ relationship names are a 422 problem, decided before any SQL runs."""
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import httpx
 import pytest
 
 pytestmark = pytest.mark.anyio
+
+
+def forged_cursor(*values: Any) -> str:
+    raw = json.dumps({"s": ["-created_at", "-id"], "v": list(values)}).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
 
 HOSTILE = [
     ("/posts", {"sort": "password_hash"}),
@@ -38,6 +46,8 @@ HOSTILE = [
     ("/posts", {"title__icontains": "a\x00b"}),
     ("/posts", {"cursor": "not-a-cursor"}),
     ("/posts", {"cursor": "eyJzIjpbInRpdGxlIl0sInYiOlsxXX0"}),  # a cursor for another sort
+    ("/posts", {"cursor": forged_cursor({"dt": "2024-01-01T00:00:00+00:00"}, 10**30)}),
+    ("/posts", {"cursor": forged_cursor("2024-01-01", 1)}),
     ("/posts", {"limit": "0"}),
     ("/posts", {"limit": "101"}),
 ]

@@ -9,7 +9,7 @@ import pytest
 from stanchion import AsyncDatabase, AsyncRepository, Database
 from tests.conftest import backend_url
 from tests.foundation.harness import Sides, counting_statements, writes
-from tests.models import Shelf, Writer
+from tests.models import Mood, Palette, Shelf, Writer
 
 pytestmark = pytest.mark.anyio
 
@@ -67,3 +67,25 @@ async def test_bulk_insert_copies_through_async_psycopg(
         await session.commit()
         assert await shelves.count() == 300
         await session.commit()
+
+
+async def test_bulk_insert_and_upsert_convert_json_and_enum_values(sides: Sides) -> None:
+    side = sides.open()
+    palettes = side.repo(Palette)
+    rows = [{"name": f"p{i}", "colors": ["red", {"hex": i}], "mood": Mood.calm} for i in range(3)]
+    assert await palettes.bulk_insert(rows) == 3
+    await palettes.upsert(
+        [
+            {"name": "p0", "colors": [], "mood": Mood.loud},
+            {"name": "p9", "colors": [1], "mood": Mood.loud},
+        ],
+        conflict=["name"],
+    )
+    await side.commit()
+    stored = {p.name: (p.colors, p.mood) for p in await sides.open().repo(Palette).list()}
+    assert stored == {
+        "p0": ([], Mood.loud),
+        "p1": (["red", {"hex": 1}], Mood.calm),
+        "p2": (["red", {"hex": 2}], Mood.calm),
+        "p9": ([1], Mood.loud),
+    }

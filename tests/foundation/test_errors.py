@@ -114,6 +114,15 @@ async def test_missing_required_value_names_the_column(sides: Sides) -> None:
     assert error.fields == ("title",) and "title" in str(error)
 
 
+@pytest.mark.backends("postgresql", "mysql")  # SQLite stores any length
+async def test_a_value_too_long_for_its_column_is_a_check_violation(sides: Sides) -> None:
+    error = await violate(sides, Writer(name=SECRET * 40))
+    assert type(error) is CheckViolation and error.table == "t_writers"
+    assert "too long" in str(error)
+    if sides.backend == "mysql":  # PostgreSQL does not say which column
+        assert error.fields == ("name",)
+
+
 @pytest.mark.commits
 async def test_concurrent_update_of_a_versioned_row_raises_stale_data(sides: Sides) -> None:
     first = sides.open()

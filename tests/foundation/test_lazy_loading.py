@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import joinedload, selectinload
 
-from stanchion import LazyLoadError, StanchionError
+from stanchion import Database, LazyLoadError, StanchionError
 from tests.foundation.harness import Sides
 from tests.models import Book, Shelf, Writer
 
@@ -54,3 +54,18 @@ async def test_many_to_many_collections_are_guarded_too(sides: Sides) -> None:
     shelf = await sides.open().repo(Shelf).get_one(shelf_id)
     with pytest.raises(LazyLoadError, match=r"Shelf\.books"):
         _ = shelf.books
+
+
+@pytest.mark.commits
+@pytest.mark.backends("sqlite")
+def test_the_guard_can_be_turned_off_for_sync_code(backend: str, db: Database) -> None:
+    relaxed = Database(db.spec.url, raise_on_lazy_load=False)
+    try:
+        with relaxed.transaction() as tx:
+            writer = tx.repository(Writer).add(Writer(name="Ada"))
+            tx.repository(Book).add(Book(title="t", writer_id=writer.id))
+        with relaxed.transaction(read_only=True) as tx:
+            loaded = tx.repository(Writer).get_one(writer.id)
+            assert [b.title for b in loaded.books] == ["t"]  # loaded lazily, on request
+    finally:
+        relaxed.dispose()

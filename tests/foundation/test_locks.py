@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy.orm import joinedload
 
-from stanchion import AsyncDatabase, Database, Deadlock, QueryTimeout
+from stanchion import AsyncDatabase, Database, Deadlock, QueryTimeout, Repository
 from tests.foundation.harness import Sides
-from tests.models import Account
+from tests.models import Account, Book, Writer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.commits]
 
@@ -102,3 +103,18 @@ async def test_sqlite_writers_are_serialised_by_the_immediate_transaction(
         await after.commit()
     finally:
         await other.close_all()
+
+
+async def test_lock_works_with_joined_loads_in_the_repository(sides: Sides) -> None:
+    class Books(Repository[Book]):
+        default_options = (joinedload(Book.writer),)
+
+    side = sides.open()
+    writer = await side.repo(Writer).add(Writer(name="Ada"))
+    book = await side.repo(Book).add(Book(title="t", writer_id=writer.id))
+    await side.commit()
+    locked = await side.repo(Books).lock(book.id)
+    assert locked.writer.name == "Ada"
+    (claimed,) = await side.repo(Books).lock_many(limit=1)
+    assert claimed is locked
+    await side.commit()

@@ -117,3 +117,12 @@ async def test_the_database_holds_the_conventional_names(sides: Sides) -> None:
     assert "uq_t_accounts_owner_region" in uniques
     assert foreign_keys == {"fk_t_books_writer_id_t_writers"}
     assert "ix_t_books_writer_id" in indexes
+
+
+def test_a_second_base_keeps_its_own_registry_with_the_same_conventions() -> None:
+    from tests.models import TestModel
+
+    assert TestModel.metadata is not Model.metadata
+    assert TestModel.metadata.naming_convention == Model.metadata.naming_convention
+    assert "t_writers" in TestModel.metadata.tables
+    assert "t_writers" not in Model.metadata.tables

@@ -61,6 +61,18 @@ async def test_keyset_pages_visit_every_row_once_in_sort_order(sides: Sides) -> 
     ]
 
 
+async def test_keyset_pages_continue_after_a_value_not_a_position(sides: Sides) -> None:
+    side = sides.open()
+    await seed(side, list(range(12)))
+    books = side.repo(Book)
+    page = await books.keyset_page(sort="pages", limit=5)
+    for book in page.items:  # the rows already shown go away
+        await books.delete(book, hard=True)
+    await side.commit()
+    deeper = await books.keyset_page(sort="pages", limit=5, cursor=page.next_cursor)
+    assert [b.pages for b in deeper.items] == [5, 6, 7, 8, 9]  # an offset would give 10, 11
+
+
 async def test_keyset_pages_mix_sort_directions(sides: Sides) -> None:
     side = sides.open()
     await seed(side, [3, 1, 2, 3, 1, 2, 3])

@@ -28,6 +28,7 @@ INTENDED = {
     "KeysetPage",
     "LazyLoadError",
     "Model",
+    "ModelBase",
     "NotFound",
     "OffsetPage",
     "PoolStatus",

@@ -5,34 +5,35 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stanchion import IntegerPK, Model, Versioned
+from stanchion import IntegerPK, Versioned
+from tests.models import TestModel
 
 
-class TxAccount(Model, IntegerPK):
+class TxAccount(TestModel, IntegerPK):
     __tablename__ = "tx_accounts"
     balance: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
-class TxLedger(Model, IntegerPK):
+class TxLedger(TestModel, IntegerPK):
     __tablename__ = "tx_ledger"
     source_id: Mapped[int] = mapped_column(BigInteger)
     target_id: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(Integer)
 
 
-class TxDoctor(Model, IntegerPK):
+class TxDoctor(TestModel, IntegerPK):
     __tablename__ = "tx_doctors"
     name: Mapped[str] = mapped_column(String(40), unique=True)
     shift: Mapped[int] = mapped_column(Integer)
     on_call: Mapped[bool] = mapped_column(default=True)
 
 
-class TxCounter(Model, IntegerPK):
+class TxCounter(TestModel, IntegerPK):
     __tablename__ = "tx_counters"
     name: Mapped[str] = mapped_column(String(40), unique=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class TxNote(Model, IntegerPK, Versioned):
+class TxNote(TestModel, IntegerPK, Versioned):
     __tablename__ = "tx_notes"
     body: Mapped[str] = mapped_column(String(200))

@@ -224,3 +224,33 @@ def test_a_lock_wait_timeout_rolls_back_the_whole_attempt_before_retrying(db: Da
     names = db.run(lambda tx: sorted(tx.session.scalars(select(TxCounter.name))))
     assert names == ["attempt 2"]
     assert db.run(lambda tx: tx.session.get_one(TxAccount, ident).balance) == 9
+
+
+# ----- SQLite BUSY: a writer outside stanchion holds the lock past busy_timeout -----
+
+
+@pytest.mark.commits
+@pytest.mark.backends("sqlite")
+def test_sqlite_busy_is_retried_once_the_lock_is_free(db: Database) -> None:
+    impatient = Database(
+        db.engine.url.render_as_string(hide_password=False), sqlite_busy_timeout_ms=50
+    )
+    outsider = sqlite3.connect(str(db.engine.url.database), isolation_level=None, timeout=0)
+    outsider.execute("BEGIN IMMEDIATE")  # another process's writer, holding the write lock
+    tally = Tally()
+
+    def release(event: Any) -> None:
+        tally.on_retry(event)
+        if outsider.in_transaction:
+            outsider.execute("COMMIT")
+
+    try:
+        impatient.run(
+            lambda tx: tx.repository(TxCounter).add(TxCounter(name="after busy")),
+            retry=RetryPolicy(on_retry=release),
+        )
+    finally:
+        outsider.close()
+        impatient.dispose()
+    assert tally.retried_errors == {"Deadlock": 1}  # SQLITE_BUSY, classified by its code
+    assert db.run(lambda tx: tx.repository(TxCounter).count()) == 1

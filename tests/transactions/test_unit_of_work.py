@@ -13,6 +13,7 @@ from stanchion import (
     Database,
     Repository,
     TransactionAlreadyOpen,
+    TransactionError,
 )
 from tests.transactions.models import TxCounter
 
@@ -185,3 +186,31 @@ def test_isolation_level_applies_to_one_transaction_only(backend: str, db: Datab
 
     assert db.run(level, isolation_level="SERIALIZABLE") == "SERIALIZABLE"
     assert db.run(level) != "SERIALIZABLE"
+
+
+def test_a_failing_hook_is_logged_and_the_commit_stands(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    fired: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("mail server down")
+
+    with db.transaction() as tx:
+        tx.repository(TxCounter).add(TxCounter(name="kept"))
+        tx.on_commit(broken)
+        tx.on_commit(lambda: fired.append("next hook"))
+    assert names(db) == ["kept"]
+    assert fired == ["next hook"]
+    assert "on_commit callback" in caplog.text and "mail server down" in caplog.text
+
+
+def test_a_finished_transaction_cannot_be_used(db: Database) -> None:
+    with db.transaction() as tx:
+        pass
+    with pytest.raises(TransactionError):
+        tx.repository(TxCounter)
+    with pytest.raises(TransactionError):
+        tx.on_commit(lambda: None)
+    with pytest.raises(TransactionError):
+        tx.__enter__()

@@ -11,7 +11,6 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -287,6 +286,3 @@ def final_state(db: Database) -> tuple[list[int], int, list[int]]:
 def report(line: str) -> None:
     """Print a workload's figures (shown with ``pytest -s``; bench collects them)."""
     print(f"\n[stanchion-bench] {line}", flush=True)
-
-
-Runner = Callable[..., Any]

@@ -22,11 +22,41 @@ RAISE_ON_LAZY_LOAD = "stanchion.raise_on_lazy_load"
 #: Execution option: include soft-deleted rows.
 INCLUDE_DELETED = "include_deleted"
 
+#: Execution option: the statement already hides soft-deleted rows, or has none to hide.
+HIDDEN = "stanchion.deleted_hidden"
+
 _HIDE_DELETED = with_loader_criteria(
     SoftDelete,
     lambda cls: cls.deleted_at.is_(None),
     include_aliases=True,
 )
+
+
+_LAZY = frozenset({"select", "raise", "raise_on_sql", "noload", "write_only", "dynamic"})
+_NOTHING_TO_HIDE: dict[Any, bool] = {}
+
+
+def nothing_to_hide(mapper: Any) -> bool:
+    """True when a query for `mapper` alone (no loader options) can never meet a soft-deleted
+    row: neither its class, its subclasses nor any relationship they load eagerly by default
+    is soft-deletable. Such queries may skip the criteria (`HIDDEN`)."""
+    known = _NOTHING_TO_HIDE.get(mapper)
+    if known is None:
+        mappers = list(mapper.self_and_descendants)
+        known = not any(issubclass(m.class_, SoftDelete) for m in mappers) and all(
+            rel.lazy in _LAZY for m in mappers for rel in m.relationships
+        )
+        _NOTHING_TO_HIDE[mapper] = known
+    return known
+
+
+def hide_deleted(statement: Any) -> Any:
+    """`statement` with soft-deleted rows hidden now, so executing it needs no rewrite.
+
+    For statements built once and reused (repositories): adding the criteria on every
+    execution would copy the statement and recompute its cache key each time.
+    """
+    return statement.options(_HIDE_DELETED).execution_options(**{HIDDEN: True})
 
 
 class StanchionSession(Session):
@@ -41,13 +71,16 @@ class StanchionSession(Session):
     _stanchion_internal_loads = 0
 
     def flush(self, objects: Sequence[Any] | None = None) -> None:
+        # Runs before every query (autoflush): a plain counter, not a context manager.
+        self._stanchion_internal_loads += 1
         try:
-            with self._internal_loads():
-                super().flush(objects)
+            super().flush(objects)
         except StaleDataError as error:
             raise StaleData(
                 "a row was changed or deleted by another transaction since it was read"
             ) from error
+        finally:
+            self._stanchion_internal_loads -= 1
 
     def delete(self, instance: object) -> None:
         with self._internal_loads():
@@ -88,9 +121,8 @@ def _guard(state: ORMExecuteState) -> None:
         and not getattr(state.session, "_stanchion_internal_loads", 0)
     ):
         raise LazyLoadError(lazy_load_message(state))
-    if (
-        not state.is_column_load
-        and not state.is_relationship_load
-        and not state.execution_options.get(INCLUDE_DELETED, False)
-    ):
+    options = state.execution_options
+    if options.get(HIDDEN, False) or options.get(INCLUDE_DELETED, False):
+        return
+    if not state.is_column_load and not state.is_relationship_load:
         state.statement = state.statement.options(_HIDE_DELETED)

@@ -80,6 +80,9 @@ def _build(info: ErrorInfo, context: ExceptionContext, backend: Backend) -> erro
         on = f" on {listed}" if fields else ""
         message = f"{subject} violates a foreign key{on}{named}: a referenced row is missing"
         message += " or a referencing row exists"
+    elif info.value_out_of_range:
+        where = f" for {listed}" if fields else ""
+        message = f"{subject} has a value too long or out of range{where}"
     elif kind is errors.CheckViolation and fields and not constraint:
         message = f"{subject} needs a value for {listed} (NOT NULL)"
     else:

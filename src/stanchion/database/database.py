@@ -159,17 +159,22 @@ class _DatabaseBase:
 
     @contextmanager
     def sessions_configured(self, **options: Any) -> Iterator[None]:
-        """Apply `options` to every session made in the block, restoring the sessionmaker after.
+        """Apply `options` to every session made in the block, restoring those options after.
 
         Mutates `sessionmaker` in place, so code that kept a reference to it sees the change too.
+        Only the options given are restored, so overlapping blocks may end in any order.
         """
-        saved = dict(self.sessionmaker.kw)
+        missing = object()
+        saved = {key: self.sessionmaker.kw.get(key, missing) for key in options}
         self.sessionmaker.configure(**options)
         try:
             yield
         finally:
-            self.sessionmaker.kw.clear()
-            self.sessionmaker.kw.update(saved)
+            for key, value in saved.items():
+                if value is missing:
+                    self.sessionmaker.kw.pop(key, None)
+                else:
+                    self.sessionmaker.kw[key] = value
 
     @contextmanager
     def lazy_loads_allowed(self) -> Iterator[None]:

@@ -97,6 +97,7 @@ def filter_parameters(repository: type[Repository[Any]]) -> dict[str, Any]:
 
 
 def sort_fields(repository: type[Repository[Any]]) -> list[str]:
+    """The fields callers may sort on, the primary key included (it ends every order)."""
     model = repository.model
     mapper = sa_inspect(model)
     allowed = repository.sort_fields
@@ -141,6 +142,9 @@ def list_query(
         )
     else:
         definitions["offset"] = (int, Field(0, ge=0, le=MAX_OFFSET))
+    clashes = sorted(set(keys) & set(definitions))
+    if clashes:
+        raise ValueError(f"filter names clash with paging parameters: {', '.join(clashes)}")
     names: dict[str, str] = {}
     for index, (key, value_type) in enumerate(keys.items()):
         names[f"f{index}"] = key

@@ -33,26 +33,39 @@ TYPE_MAP: dict[Any, Any] = {
 }
 
 
-class Model(DeclarativeBase):
-    """Base class for your models: ``class User(Model, IntegerPK): ...``.
+class ModelBase:
+    """stanchion's model configuration, for any declarative base that mixes it in.
 
+    ``Model`` is the base most applications need. A second, separate registry (its own
+    metadata, its own class names) is ``class Archive(ModelBase, DeclarativeBase): pass``.
     Writes fetch server-generated values eagerly (RETURNING where the database has it), so an
     object is complete after flush and never triggers I/O on attribute access under asyncio.
     """
 
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = TYPE_MAP
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        if DeclarativeBase in cls.__bases__ and "metadata" not in cls.__dict__:
+            cls.metadata = MetaData(naming_convention=NAMING_CONVENTION)  # type: ignore[attr-defined]
+        super().__init_subclass__(**kwargs)
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         args: dict[str, Any] = {"eager_defaults": True}
         version = getattr(cls, "__version_column__", None)
         if version is not None and "__table__" in cls.__dict__:
-            args["version_id_col"] = cls.__table__.c[version]
+            args["version_id_col"] = cls.__table__.c[version]  # type: ignore[attr-defined]
         return args
 
     def __repr__(self) -> str:
-        mapper = self.__mapper__
+        mapper = self.__mapper__  # type: ignore[attr-defined]
         state = self.__dict__
         keys = ", ".join(f"{c.key}={state[c.key]!r}" for c in mapper.primary_key if c.key in state)
         return f"{type(self).__name__}({keys})"
+
+
+class Model(ModelBase, DeclarativeBase):
+    """The base class for your models: ``class User(Model, IntegerPK): ...``.
+
+    One registry and one ``Model.metadata`` for the application's tables.
+    """

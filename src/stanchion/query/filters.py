@@ -10,10 +10,11 @@ import datetime as dt
 import decimal
 import uuid
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, bindparam
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeDecorator
 
@@ -133,23 +134,94 @@ def build_filters(
     """One condition ANDing every filter; unknown fields and unfitting operators are refused."""
     conditions: list[ColumnElement[bool]] = []
     for key, value in filters.items():
-        name, op = parse_key(key)
         if key in custom:
             conditions.append(custom[key](value))
             continue
-        if name not in allowed:
-            raise InvalidQuery(f"cannot filter on {name!r}", field=name)
-        attribute = getattr(model, name)
-        target = python_type(attribute)
-        if op not in operators_for(target):
-            raise InvalidQuery(f"operator {op!r} does not apply to {name!r}", field=name)
-        converted = _value(value, op, target, name)
-        if _needs_timezone(attribute) and _has_naive_datetime(converted):
-            raise InvalidQuery(f"{name!r} needs a datetime with a timezone", field=name)
+        _name, op, attribute, converted = check_filter(model, key, value, allowed)
         conditions.append(OPERATORS[op](attribute, converted))
     if not conditions:
         return None
     return and_(*conditions)
+
+
+def check_filter(
+    model: type[Any], key: str, value: Any, allowed: Collection[str]
+) -> tuple[str, str, Any, Any]:
+    """Validate one (non-custom) filter: its field name, operator, attribute and value."""
+    name, op = parse_key(key)
+    if name not in allowed:
+        raise InvalidQuery(f"cannot filter on {name!r}", field=name)
+    attribute = getattr(model, name)
+    target = python_type(attribute)
+    if op not in operators_for(target):
+        raise InvalidQuery(f"operator {op!r} does not apply to {name!r}", field=name)
+    converted = _value(value, op, target, name)
+    if _needs_timezone(attribute) and _has_naive_datetime(converted):
+        raise InvalidQuery(f"{name!r} needs a datetime with a timezone", field=name)
+    return name, op, attribute, converted
+
+
+# ----- plans: the same filters as a reusable statement shape plus parameter values -----
+
+_PATTERNS = {"contains": "%{}%", "icontains": "%{}%", "startswith": "{}%", "endswith": "%{}"}
+_BOUND: dict[str, Operator] = {
+    **{op: OPERATORS[op] for op in ("eq", "ne", "lt", "lte", "gt", "gte", "in")},
+    "contains": lambda c, p: c.like(p, escape="\\"),
+    "icontains": lambda c, p: c.ilike(p, escape="\\"),
+    "startswith": lambda c, p: c.like(p, escape="\\"),
+    "endswith": lambda c, p: c.like(p, escape="\\"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FilterPlan:
+    """Validated filters split in two: `shape` decides the SQL (hashable, so a statement built
+    from it can be reused), `params` holds this call's values for its bound parameters."""
+
+    shape: tuple[tuple[str, str, bool | None], ...]
+    params: dict[str, Any]
+
+    def condition(self, model: type[Any]) -> ColumnElement[bool] | None:
+        """The WHERE condition, with a named bound parameter where each value goes."""
+        conditions: list[ColumnElement[bool]] = []
+        for i, (name, op, flag) in enumerate(self.shape):
+            attribute = getattr(model, name)
+            if op == "isnull":
+                conditions.append(OPERATORS[op](attribute, flag))
+            else:
+                param: Any = bindparam(f"stanchion_f{i}", expanding=op == "in")
+                conditions.append(_BOUND[op](attribute, param))
+        return and_(*conditions) if conditions else None
+
+
+NO_FILTERS = FilterPlan((), {})
+
+
+def plan_filters(
+    model: type[Any],
+    filters: Mapping[str, Any],
+    allowed: Collection[str],
+    custom: Mapping[str, CustomFilter],
+) -> FilterPlan | None:
+    """`filters` as a `FilterPlan`, validated as `build_filters` does; None when a custom
+    filter (arbitrary SQL) or a null comparison makes the shape depend on the values."""
+    shape: list[tuple[str, str, bool | None]] = []
+    params: dict[str, Any] = {}
+    for i, (key, value) in enumerate(filters.items()):
+        if key in custom:
+            return None
+        name, op, _attribute, converted = check_filter(model, key, value, allowed)
+        if op == "isnull":
+            shape.append((name, op, bool(converted)))
+            continue
+        if converted is None:
+            return None  # "= NULL" and "IS NULL" differ: let build_filters decide
+        shape.append((name, op, None))
+        pattern = _PATTERNS.get(op)
+        params[f"stanchion_f{i}"] = (
+            converted if pattern is None else pattern.format(escape_like(converted))
+        )
+    return FilterPlan(tuple(shape), params)
 
 
 def _has_naive_datetime(value: Any) -> bool:

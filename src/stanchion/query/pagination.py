@@ -115,7 +115,12 @@ def after(
     if len({k.descending for k in keys}) == 1:
         # Bind each value with its column's type (time zones, UUID storage, ...).
         row = tuple_(*columns)
-        bound = tuple_(*(literal(v, c.type) for c, v in zip(columns, values, strict=True)))
+        bound = tuple_(
+            *(
+                v if isinstance(v, ColumnElement) else literal(v, c.type)
+                for c, v in zip(columns, values, strict=True)
+            )
+        )
         return row < bound if keys[0].descending else row > bound
     terms: list[ColumnElement[bool]] = []
     for i, (column, key) in enumerate(zip(columns, keys, strict=True)):

@@ -9,23 +9,31 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from itertools import islice
 from operator import itemgetter
 from typing import Any, ClassVar, Generic, TypeVar, cast, get_args, get_origin
 
-from sqlalchemy import ColumnElement, Select, and_, func, inspect, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, inspect, select
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 
-from stanchion.database._session import INCLUDE_DELETED
+from stanchion.database._session import HIDDEN, INCLUDE_DELETED, hide_deleted, nothing_to_hide
 from stanchion.database.backends import Backend, backend_for
 from stanchion.errors import InvalidQuery, NotFound, StaleData
 from stanchion.models.mixins import SoftDelete
-from stanchion.query.filters import CustomFilter, build_filters, python_type
+from stanchion.query.filters import (
+    NO_FILTERS,
+    CustomFilter,
+    FilterPlan,
+    build_filters,
+    plan_filters,
+    python_type,
+)
 from stanchion.query.ordering import order_by, resolve_sort
 from stanchion.query.pagination import KeysetPage, OffsetPage, after, decode_cursor, encode_cursor
+from stanchion.repository._statements import prepared
 
 M = TypeVar("M")
 
@@ -113,6 +121,48 @@ class Repository(Generic[M]):
             stmt = stmt.execution_options(**{INCLUDE_DELETED: True})
         return stmt
 
+    def _shaped(
+        self,
+        kind: str,
+        filters: Mapping[str, Any] | None,
+        *,
+        include_deleted: bool = False,
+        shape: Hashable = (),
+        finish: Callable[[Select[Any]], Select[Any]] = lambda stmt: stmt,
+        loads: bool = False,
+    ) -> tuple[Select[Any], dict[str, Any]]:
+        """The statement for this query's shape, built once and reused, and this call's
+        parameter values. `finish` adds what `kind` and `shape` decide (ORDER BY, LIMIT...),
+        with bound parameters for anything that varies per call. `loads`: the caller adds
+        loader options (which may reach soft-deletable relationships).
+
+        Filters with custom parts (arbitrary SQL) are built fresh on every call instead.
+        """
+        plan: FilterPlan | None = NO_FILTERS
+        if filters:
+            plan = plan_filters(self.model, filters, self._filterable(), self.custom_filters)
+        if plan is None or "default_options" in vars(self):
+            return finish(self.select(filters, include_deleted=include_deleted)), {}
+
+        def build() -> Select[Any]:
+            stmt: Select[Any] = select(self.model)
+            condition = plan.condition(self.model)
+            if condition is not None:
+                stmt = stmt.where(condition)
+            if self.default_options:
+                stmt = stmt.options(*self.default_options)
+            if include_deleted:
+                stmt = stmt.execution_options(**{INCLUDE_DELETED: True})
+            elif eager or not nothing_to_hide(self._mapper):
+                stmt = hide_deleted(stmt)
+            else:
+                stmt = stmt.execution_options(**{HIDDEN: True})
+            return finish(stmt)
+
+        eager = loads or bool(self.default_options)
+        key = (type(self), self.model, kind, plan.shape, include_deleted, eager, shape)
+        return prepared(key, build), dict(plan.params)
+
     def _identity_condition(self, ident: Any) -> ColumnElement[bool]:
         values = ident if isinstance(ident, tuple) else (ident,)
         if len(values) != len(self._pk):
@@ -136,6 +186,8 @@ class Repository(Generic[M]):
         """
         loads = [*self.default_options, *options]
         execution = {INCLUDE_DELETED: True} if include_deleted else {}
+        if not loads and not include_deleted and nothing_to_hide(self._mapper):
+            execution = {HIDDEN: True}  # spares the session rewriting the statement
         row: M | None = self.session.get(
             self.model,
             ident,
@@ -158,14 +210,18 @@ class Repository(Generic[M]):
 
     def exists(self, filters: Mapping[str, Any] | None = None, /, **equals: Any) -> bool:
         """Whether any row matches."""
-        inner = self.select({**(filters or {}), **equals}).with_only_columns(self._pk[0]).limit(1)
-        return self.session.execute(inner).first() is not None
+        first_key = self._pk[0]
+        stmt, params = self._shaped(
+            "exists",
+            {**(filters or {}), **equals},
+            finish=lambda s: s.with_only_columns(first_key).limit(1),
+        )
+        return self.session.execute(stmt, params).first() is not None
 
     def count(self, filters: Mapping[str, Any] | None = None, /, **equals: Any) -> int:
         """How many rows match."""
-        stmt = self.select({**(filters or {}), **equals})
-        counted = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-        return int(self.session.execute(counted).scalar_one())
+        stmt, params = self._shaped("count", {**(filters or {}), **equals}, finish=_counted)
+        return int(self.session.execute(stmt, params).scalar_one())
 
     def list(
         self,
@@ -179,13 +235,32 @@ class Repository(Generic[M]):
     ) -> builtins.list[M]:
         """Matching rows in a stable order; at most `limit` (default: all)."""
         keys = resolve_sort(self.model, sort, self._sortable(), self.default_sort)
-        stmt = self.select(filters, options=options, include_deleted=include_deleted)
-        stmt = stmt.order_by(*order_by(self.model, keys))
+        bounds: dict[str, int] = {}
         if limit is not None:
-            stmt = stmt.limit(self._check_limit(limit))
+            bounds[_LIMIT] = self._check_limit(limit)
         if offset:
-            stmt = stmt.offset(_non_negative(offset))
-        return list(self.session.execute(stmt).unique().scalars())
+            bounds[_OFFSET] = _non_negative(offset)
+        model = self.model
+
+        def finish(stmt: Select[Any]) -> Select[Any]:
+            stmt = stmt.order_by(*order_by(model, keys))
+            if _LIMIT in bounds:
+                stmt = stmt.limit(bindparam(_LIMIT, type_=Integer()))
+            if _OFFSET in bounds:
+                stmt = stmt.offset(bindparam(_OFFSET, type_=Integer()))
+            return stmt
+
+        stmt, params = self._shaped(
+            "list",
+            filters,
+            include_deleted=include_deleted,
+            shape=(tuple(keys), tuple(bounds)),
+            finish=finish,
+            loads=bool(options),
+        )
+        if options:
+            stmt = stmt.options(*options)
+        return list(self.session.execute(stmt, {**params, **bounds}).unique().scalars())
 
     def page(
         self,
@@ -209,9 +284,10 @@ class Repository(Generic[M]):
         if offset == 0 and len(items) < limit:
             total = len(items)  # the whole result fits: no COUNT needed
         else:
-            stmt = self.select(filters, include_deleted=include_deleted)
-            counted = stmt.with_only_columns(func.count(), maintain_column_froms=True)
-            total = int(self.session.execute(counted).scalar_one())
+            counted, params = self._shaped(
+                "count", filters, include_deleted=include_deleted, finish=_counted
+            )
+            total = int(self.session.execute(counted, params).scalar_one())
         return OffsetPage(items, total, limit, offset)
 
     def keyset_page(
@@ -232,13 +308,30 @@ class Repository(Generic[M]):
                 raise InvalidQuery(
                     f"cannot keyset-page by {key.field!r}: it may be null", field=key.field
                 )
-        stmt = self.select(filters, options=options, include_deleted=include_deleted)
+        bounds: dict[str, Any] = {_LIMIT: self._check_limit(limit) + 1}
         if cursor:
             values = decode_cursor(cursor, keys)
-            values = [_as_column_value(c, v) for c, v in zip(columns, values, strict=True)]
-            stmt = stmt.where(after(columns, keys, values))
-        stmt = stmt.order_by(*order_by(self.model, keys)).limit(self._check_limit(limit) + 1)
-        rows = list(self.session.execute(stmt).unique().scalars())
+            for i, (c, v) in enumerate(zip(columns, values, strict=True)):
+                bounds[f"stanchion_k{i}"] = _as_column_value(c, v)
+        model = self.model
+
+        def finish(stmt: Select[Any]) -> Select[Any]:
+            if cursor:
+                bound = [bindparam(f"stanchion_k{i}", type_=c.type) for i, c in enumerate(columns)]
+                stmt = stmt.where(after(columns, keys, bound))
+            return stmt.order_by(*order_by(model, keys)).limit(bindparam(_LIMIT, type_=Integer()))
+
+        stmt, params = self._shaped(
+            "keyset",
+            filters,
+            include_deleted=include_deleted,
+            shape=(tuple(keys), bool(cursor)),
+            finish=finish,
+            loads=bool(options),
+        )
+        if options:
+            stmt = stmt.options(*options)
+        rows = list(self.session.execute(stmt, {**params, **bounds}).unique().scalars())
         next_cursor = None
         if len(rows) > limit:
             rows = rows[:limit]
@@ -405,7 +498,7 @@ class Repository(Generic[M]):
         stmt = (
             self.select()
             .where(self._identity_condition(ident))
-            .with_for_update(nowait=nowait)
+            .with_for_update(nowait=nowait, of=self.model)
             .execution_options(populate_existing=True)
         )
         row: M | None = self.session.execute(stmt).scalars().first()
@@ -428,7 +521,9 @@ class Repository(Generic[M]):
             self.select(filters)
             .order_by(*order_by(self.model, keys))
             .limit(self._check_limit(limit))
-            .with_for_update(skip_locked=skip_locked and self.backend.supports_skip_locked)
+            .with_for_update(
+                skip_locked=skip_locked and self.backend.supports_skip_locked, of=self.model
+            )
             .execution_options(populate_existing=True)
         )
         return list(self.session.execute(stmt).scalars())
@@ -489,6 +584,14 @@ def _picker(keys: Sequence[str]) -> Any:
     return itemgetter(*keys)
 
 
+_LIMIT = "stanchion_limit"
+_OFFSET = "stanchion_offset"
+
+
+def _counted(stmt: Select[Any]) -> Select[Any]:
+    return stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+
+
 def _is_python_default(default: Any) -> bool:
     return default is not None and (default.is_scalar or default.is_callable)
 
@@ -508,5 +611,7 @@ def _as_column_value(column: Any, value: Any) -> Any:
         return value
     accepted: tuple[type, ...] = (int, float) if target is float else (target,)
     if isinstance(value, bool) != issubclass(target, bool) or not isinstance(value, accepted):
+        raise InvalidQuery("malformed page cursor", field="cursor")
+    if type(value) is int and not -(2**63) <= value < 2**63:  # beyond any integer column
         raise InvalidQuery("malformed page cursor", field="cursor")
     return value

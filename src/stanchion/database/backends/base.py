@@ -27,6 +27,8 @@ class ErrorInfo:
     constraint: str | None = None
     columns: tuple[str, ...] = ()
     primary_key: bool = False
+    #: Set when a value does not fit its column (too long, out of range) rather than a constraint.
+    value_out_of_range: bool = False
 
 
 class Backend:
@@ -163,6 +165,10 @@ class Backend:
         """A URL for a throwaway database next to `url`'s (used by ``stanchion db check``)."""
         return url.set(database=f"{url.database}_{suffix}")
 
+    def sibling_url(self, url: URL, suffix: str) -> URL:
+        """The URL of the database named like `url`'s plus `suffix` (a test worker's copy)."""
+        return url.set(database=f"{url.database}_{suffix}")
+
     def create_database(self, url: URL) -> None:
         """Create the (empty) database `url` names."""
         raise NotImplementedError(f"stanchion cannot create {self.name} databases")
@@ -170,6 +176,13 @@ class Backend:
     def drop_database(self, url: URL) -> None:
         """Drop the database `url` names, if it exists."""
         raise NotImplementedError(f"stanchion cannot drop {self.name} databases")
+
+    #: Whether `clone_database` can copy a database faster than building its schema again.
+    can_clone: ClassVar[bool] = False
+
+    def clone_database(self, source: URL, target: URL) -> None:
+        """Create `target` as a copy of `source` (schema and rows); `target` must not exist."""
+        raise NotImplementedError(f"stanchion cannot clone {self.name} databases")
 
 
 def admin_execute(url: URL, statement: str) -> None:

@@ -23,6 +23,8 @@ _ERRNO: dict[int, type[errors.StanchionError]] = {
     1216: errors.ForeignKeyViolation,
     1217: errors.ForeignKeyViolation,
     1048: errors.CheckViolation,  # column cannot be null
+    1406: errors.CheckViolation,  # data too long for column
+    1264: errors.CheckViolation,  # out of range value for column
     3819: errors.CheckViolation,  # check constraint violated
     4025: errors.CheckViolation,  # MariaDB check constraint violated
     1213: errors.Deadlock,  # ER_LOCK_DEADLOCK
@@ -43,7 +45,11 @@ _ERRNO: dict[int, type[errors.StanchionError]] = {
 # The errno says *what* happened; MySQL reports *which* key only in the message text.
 _KEY_NAME = re.compile(r"for key '(?:[^'.]*\.)?([^']+)'")
 _FK_NAME = re.compile(r"CONSTRAINT `([^`]+)`")
-_COLUMN = re.compile(r"^Column '([^']+)' cannot be null")
+# 1048 "Column 'x' cannot be null", 1406 "Data too long for column 'x' ...", 1264 "Out of range
+# value for column 'x' ...": the errno says what, the text which column.
+_COLUMN = re.compile(
+    r"^(?:Column|Data too long for column|Out of range value for column) '([^']+)'"
+)
 
 _SQL_MODE = (
     "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
@@ -115,7 +121,7 @@ class MySQLBackend(Backend):
         message = str(args[1]) if len(args) > 1 else ""
         column = _COLUMN.search(message)
         if column is not None:
-            return ErrorInfo(kind, columns=(column.group(1),))
+            return ErrorInfo(kind, columns=(column.group(1),), value_out_of_range=args[0] != 1048)
         match = _KEY_NAME.search(message) or _FK_NAME.search(message)
         name = match.group(1) if match else None
         if name == "PRIMARY":

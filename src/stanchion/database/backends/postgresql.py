@@ -23,6 +23,8 @@ _SQLSTATE: dict[str, type[errors.StanchionError]] = {
     "23503": errors.ForeignKeyViolation,
     "23502": errors.CheckViolation,
     "23514": errors.CheckViolation,
+    "22001": errors.CheckViolation,  # string_data_right_truncation (value too long)
+    "22003": errors.CheckViolation,  # numeric_value_out_of_range
     "23P01": errors.AlreadyExists,  # exclusion constraint
     "40001": errors.SerializationFailure,
     "40P01": errors.Deadlock,
@@ -34,6 +36,8 @@ _SQLSTATE: dict[str, type[errors.StanchionError]] = {
     "53300": errors.DatabaseUnavailable,  # too_many_connections
     "25P03": errors.DatabaseUnavailable,  # idle_in_transaction_session_timeout
 }
+
+_OUT_OF_RANGE = frozenset({"22001", "22003"})
 
 
 def sqlstate(orig: BaseException) -> str | None:
@@ -72,6 +76,15 @@ class PostgreSQLBackend(Backend):
 
     def create_database(self, url: URL) -> None:
         admin_execute(url.set(database="postgres"), f'CREATE DATABASE "{_name(url)}"')
+
+    can_clone: ClassVar[bool] = True
+
+    def clone_database(self, source: URL, target: URL) -> None:
+        """``CREATE DATABASE ... TEMPLATE``: a file-level copy, no schema rebuilt."""
+        admin_execute(
+            source.set(database="postgres"),
+            f'CREATE DATABASE "{_name(target)}" TEMPLATE "{_name(source)}"',
+        )
 
     def drop_database(self, url: URL) -> None:
         admin_execute(
@@ -116,6 +129,8 @@ class PostgreSQLBackend(Backend):
         if kind is None:
             return None
         column = _diagnostic(orig, "column_name")
+        if code in _OUT_OF_RANGE:
+            return ErrorInfo(kind, value_out_of_range=True)
         return ErrorInfo(
             kind,
             constraint=_diagnostic(orig, "constraint_name"),
@@ -174,6 +189,7 @@ class PostgreSQLBackend(Backend):
             return 0
         driver_connection = connection.connection.driver_connection
         driver = connection.dialect.driver
+        rows = _bound(connection, table, columns, rows)
         if driver == "asyncpg":
             await_only(
                 driver_connection.copy_records_to_table(  # type: ignore[union-attr]
@@ -221,6 +237,26 @@ def _array_types(table: Table, columns: Sequence[str]) -> list[Any] | None:
             return None
         types.append(ARRAY(column_type))
     return types
+
+
+def _bound(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> Sequence[Sequence[Any]]:
+    """Rows with each column type's bind processing applied (JSON, enums, UTC datetimes), as a
+    parameterised INSERT would; COPY bypasses it otherwise. Untouched when no column needs it."""
+    dialect = connection.dialect
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    ]
+    if not any(processors):
+        return rows
+    return [
+        tuple(
+            value if process is None else process(value)
+            for process, value in zip(processors, row, strict=True)
+        )
+        for row in rows
+    ]
 
 
 def _qualified(connection: Connection, table: Table, columns: Sequence[str]) -> str:

@@ -73,6 +73,23 @@ class SQLiteBackend(Backend):
     def create_database(self, url: URL) -> None:
         """SQLite creates the file on first connect."""
 
+    can_clone: ClassVar[bool] = True
+
+    def clone_database(self, source: URL, target: URL) -> None:
+        """Copy the file with SQLite's online backup: consistent even with a WAL beside it."""
+        with (
+            contextlib.closing(sqlite3.connect(str(source.database))) as origin,
+            contextlib.closing(sqlite3.connect(str(target.database))) as copy,
+        ):
+            origin.backup(copy)
+
+    def sibling_url(self, url: URL, suffix: str) -> URL:
+        """``app.db`` -> ``app_<suffix>.db`` in the same directory (the temp dir for memory)."""
+        if is_memory(url):
+            return url.set(database=os.path.join(tempfile.gettempdir(), f"stanchion_{suffix}.db"))
+        root, extension = os.path.splitext(url.database or "")
+        return url.set(database=f"{root}_{suffix}{extension or '.db'}")
+
     def drop_database(self, url: URL) -> None:
         if is_memory(url):
             return

@@ -3,6 +3,7 @@ edit with optimistic concurrency (ETag / If-Match), soft delete and restore."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from blog.routes.common import RESPONSES, Id
 from blog.schemas import Page, PostIn, PostOut, PostPatch
 from stanchion.fastapi import ListQuery, list_query
 
+log = logging.getLogger("blog.posts")
 router = APIRouter(prefix="/posts", tags=["posts"], responses=RESPONSES)
 PostQuery = Annotated[ListQuery, Depends(list_query(PostRepository))]
 IfMatch = Annotated[
@@ -75,6 +77,9 @@ async def create_post(
     tags = await tags_named(repos, data.tags)
     post = Post(title=data.title, body=data.body, published=data.published, author=user, tags=tags)
     await repos.posts.add(post)
+    post_id = post.id
+    # Runs once the post is committed, never for a rolled-back request (e.g. send a webhook).
+    repos.tx.on_commit(lambda: log.info("post %s created by user %s", post_id, user.id))
     response.headers["Location"] = f"/posts/{post.id}"
     return post_out(post, response)
 
