@@ -212,3 +212,28 @@ def test_lint_dialects_come_from_the_configuration(tmp_path: Path) -> None:
     report = lint(replace(config, lint_dialects=("mysql",)), since="0001")
     assert report.dialects == ("mysql",)
     assert report.ok  # MySQL has no enum types: the PostgreSQL-only rule does not apply
+
+
+def test_revision_that_needs_a_database_is_reported_not_skipped(tmp_path: Path) -> None:
+    body = (
+        "rows = op.get_bind().execute(sa.text('SELECT id FROM accounts')).all()\n"
+        '    op.add_column("accounts", sa.Column("plan", sa.String(20), nullable=False))'
+    )
+    config = project(tmp_path, body)
+    (tmp_path / "migrations" / "versions" / "0003_more.py").write_text(
+        CHANGE.replace('"0002"', '"0003"')
+        .replace('"0001"', '"0002"')
+        .format(body='    op.drop_column("accounts", "balance")')
+    )
+    report = lint(config, dialects=("postgresql",))
+    assert {(f.rule, f.revision) for f in report.findings} == {
+        ("not-linted", "0002"),
+        ("drop", "0003"),
+    }
+    revision = tmp_path / "migrations" / "versions" / "0002_change.py"
+    revision.write_text(
+        "# stanchion: allow not-linted -- backfill read reviewed\n" + revision.read_text()
+    )
+    assert [f.rule for f in lint(config, since="0001", dialects=("postgresql",)).findings] == [
+        "drop"
+    ]

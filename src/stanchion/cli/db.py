@@ -349,7 +349,11 @@ def lint(
                 f"[dim]allowed {finding.rule} in {finding.revision} ({finding.dialect}): "
                 f"{finding.allowed_because}[/]"
             )
-        summary = f"{len(report.revisions)} revisions, {len(report.findings)} findings"
+        revisions, findings = len(report.revisions), len(report.findings)
+        summary = (
+            f"{revisions} revision{'s' * (revisions != 1)}, "
+            f"{findings} finding{'s' * (findings != 1)}"
+        )
         console.print(("[green]" if report.ok else "[red]") + summary + "[/]")
     if not report.ok:
         raise typer.Exit(int(ExitCode.LINT_FINDINGS))

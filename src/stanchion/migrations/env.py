@@ -29,8 +29,6 @@ from stanchion.migrations.config import (
 )
 from stanchion.models import NAMING_CONVENTION
 
-Hook = Callable[..., Any]
-
 
 def run_migrations(context: EnvironmentContext | None = None, **configure: Any) -> None:
     """Run the migrations Alembic asked for; `configure` adds or overrides options given to

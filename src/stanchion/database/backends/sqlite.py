@@ -18,6 +18,8 @@ from stanchion import errors
 from stanchion.database.backends.base import Backend, ErrorInfo
 from stanchion.database.settings import DatabaseSettings
 
+_FOREIGN_KEYS = "stanchion_foreign_keys_before_migrations"
+
 #: Execution option naming how a transaction begins: "IMMEDIATE" (default) or "DEFERRED".
 BEGIN_MODE = "stanchion_sqlite_begin"
 
@@ -58,11 +60,13 @@ class SQLiteBackend(Backend):
         # Batch mode drops and recreates tables: with foreign keys on, dropping a parent table
         # would cascade-delete its children. The pragma only works outside a transaction.
         if not connection.in_transaction():
+            connection.info[_FOREIGN_KEYS] = _pragma(connection, "PRAGMA foreign_keys")
             _pragma(connection, "PRAGMA foreign_keys=OFF")
 
     def end_migrations(self, connection: Connection, lock_timeout_ms: int | None) -> None:
-        if not connection.in_transaction():
-            _pragma(connection, "PRAGMA foreign_keys=ON")
+        previous = connection.info.pop(_FOREIGN_KEYS, None)
+        if previous is not None and not connection.in_transaction():
+            _pragma(connection, f"PRAGMA foreign_keys={'ON' if previous else 'OFF'}")
 
     def scratch_url(self, url: URL, suffix: str) -> URL:
         directory = tempfile.mkdtemp(prefix="stanchion-")
@@ -178,9 +182,12 @@ class SQLiteBackend(Backend):
         )
 
 
-def _pragma(connection: Connection, statement: str) -> None:
+def _pragma(connection: Connection, statement: str) -> Any:
+    """Run a PRAGMA on the driver connection, outside SQLAlchemy's transaction handling."""
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(statement)
+        row = cursor.fetchone()
+        return row[0] if row else None
     finally:
         cursor.close()
