@@ -151,7 +151,11 @@ WHY: dict[str, str] = {
         "SQLAlchemy CPU) that is ~15-20 µs, up to ~1.2x. Pages and counts come out at or below "
         "hand-written ORM because repositories reuse one prepared statement per query shape. "
         "A single workload a few percent over the line is within the ±10% that paired ratios "
-        "still move between runs on this shared machine."
+        "still move between runs on this shared machine, and bursts of load from other "
+        "processes make outliers: two consecutive full runs of the same code measured the "
+        "PostgreSQL page workload at 0.98x and 1.33x. Settle a missed cell with a narrow "
+        "rerun, e.g. `python -m bench --backend postgresql --only page "
+        "--contenders orm,stanchion`."
     ),
     "faster": (
         "advanced-alchemy's get, list and count are thin wrappers over the same SQLAlchemy "
