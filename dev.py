@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The two commands: ``python3 dev.py up`` (set up, then serve the blog) and ``python3 dev.py test``.
+"""The two commands: ``python3 dev.py up`` (set up, serve the blog) and ``python3 dev.py test``.
 
 Needs only Python 3.11+. Creates ``.venv``, installs the locked dependencies with uv, then runs.
 """
@@ -25,12 +25,15 @@ def run(*args: str | os.PathLike[str], env: dict[str, str] | None = None) -> Non
 
 def setup() -> None:
     """Create the virtualenv and install stanchion with every extra, exactly as locked."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on whatever python3 the user has
         sys.exit("stanchion needs Python 3.11 or newer")
     if not (BIN / "python").exists():
         print("creating .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     if not (BIN / "uv").exists():
+        has_pip = subprocess.run([BIN / "python", "-m", "pip", "--version"], capture_output=True)
+        if has_pip.returncode:  # a .venv made by uv comes without pip
+            run(BIN / "python", "-m", "ensurepip", "--upgrade")
         run(BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv")
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(VENV)}
     run(BIN / "uv", "sync", "--frozen", "--all-extras", "--quiet", env=env)

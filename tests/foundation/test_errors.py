@@ -231,3 +231,27 @@ def test_every_classified_code_has_words(name: str) -> None:
         if issubclass(kind, ConstraintViolation):
             continue
         assert message_for(kind, backend) != "database error", (code, kind)
+
+
+def test_sqlite_restrict_action_is_a_foreign_key_violation(tmp_path: Any) -> None:
+    """SQLite reports ON DELETE RESTRICT with SQLITE_CONSTRAINT_TRIGGER (1811), not the FK code."""
+    from stanchion import Database, ForeignKeyViolation
+
+    db = Database(f"sqlite:///{tmp_path}/restrict.db")
+    try:
+        with db.connect() as connection:
+            connection.exec_driver_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+            connection.exec_driver_sql(
+                "CREATE TABLE child (id INTEGER PRIMARY KEY,"
+                " parent_id INTEGER REFERENCES parent (id) ON DELETE RESTRICT)"
+            )
+            connection.exec_driver_sql("INSERT INTO parent VALUES (1)")
+            connection.exec_driver_sql("INSERT INTO child VALUES (1, 1)")
+            connection.commit()
+        with pytest.raises(ForeignKeyViolation) as caught, db.connect() as connection:
+            connection.exec_driver_sql("DELETE FROM parent")
+        assert getattr(caught.value.__cause__, "sqlite_errorcode", None) == 1811
+        with db.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM parent").scalar() == 1
+    finally:
+        db.dispose()

@@ -27,6 +27,8 @@ INTENDED = {
     "InvalidQuery",
     "KeysetPage",
     "LazyLoadError",
+    "MigrationConfigError",
+    "MigrationError",
     "Model",
     "ModelBase",
     "NotFound",

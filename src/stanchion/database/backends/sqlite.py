@@ -28,6 +28,9 @@ _BUSY = {5, 261, 517}  # SQLITE_BUSY, BUSY_RECOVERY, BUSY_SNAPSHOT
 _LOCKED = {6, 262}
 _UNIQUE = {1555, 2067}  # CONSTRAINT_PRIMARYKEY, CONSTRAINT_UNIQUE
 _FOREIGN_KEY = 787
+#: SQLITE_CONSTRAINT_TRIGGER: an ON DELETE/UPDATE RESTRICT action, or RAISE() in a trigger.
+_TRIGGER = 1811
+_RESTRICT_MESSAGE = "FOREIGN KEY constraint failed"
 _CHECK_CONSTRAINT = 275
 _NOT_NULL = 1299
 _CODES: dict[int, type[errors.StanchionError]] = {
@@ -144,6 +147,11 @@ class SQLiteBackend(Backend):
         if not isinstance(orig, sqlite3.Error):
             return None
         code = getattr(orig, "sqlite_errorcode", None)
+        if code == _TRIGGER:
+            # One code for two causes; SQLite's fixed text tells a RESTRICT action apart.
+            if str(orig) == _RESTRICT_MESSAGE:
+                return ErrorInfo(errors.ForeignKeyViolation)
+            return ErrorInfo(errors.ConstraintViolation)
         kind = self.error_codes().get(code) if isinstance(code, int) else None
         if kind is None:
             return None
