@@ -11,7 +11,6 @@ import builtins
 import datetime as dt
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from itertools import islice
-from operator import itemgetter
 from typing import Any, ClassVar, Generic, TypeVar, cast, get_args, get_origin
 
 from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, inspect, select
@@ -33,6 +32,7 @@ from stanchion.query.filters import (
 )
 from stanchion.query.ordering import order_by, resolve_sort
 from stanchion.query.pagination import KeysetPage, OffsetPage, after, decode_cursor, encode_cursor
+from stanchion.repository import _rows
 from stanchion.repository._statements import prepared
 
 M = TypeVar("M")
@@ -428,10 +428,10 @@ class Repository(Generic[M]):
         refused = sorted(set(update) - set(self._updatable()))
         if refused:
             raise InvalidQuery(f"cannot update {', '.join(refused)}", field=refused[0])
-        prepared = self._complete_rows(rows)
-        conflict_columns = self._column_names(conflict)
-        update_columns = self._column_names(update)
-        bumps = self._update_bumps(update_columns) if update_columns else {}
+        prepared = _rows.row_dicts(self._mapper, rows)
+        conflict_columns = _rows.column_names(self._mapper, conflict)
+        update_columns = _rows.column_names(self._mapper, update)
+        bumps = _rows.update_bumps(self._mapper, update_columns) if update_columns else {}
         backend = self.backend
         if backend.upsert_executemany:
             template = backend.upsert(
@@ -457,30 +457,6 @@ class Repository(Generic[M]):
             self.session.execute(stmt)
         return len(prepared)
 
-    def _column_names(self, keys: Sequence[str]) -> builtins.list[str]:
-        names = {attr.key: attr.columns[0].name for attr in self._mapper.column_attrs}
-        unknown = [k for k in keys if k not in names]
-        if unknown:
-            model = self.model.__name__
-            raise InvalidQuery(f"{model} has no field {unknown[0]!r}", field=unknown[0])
-        return [names[k] for k in keys]
-
-    def _update_bumps(self, updated: Collection[str]) -> dict[str, Any]:
-        """What an upsert's UPDATE also sets: each column's ``onupdate``, ``version + 1``."""
-        bumps: dict[str, Any] = {}
-        for column in self._mapper.local_table.columns:
-            onupdate = column.onupdate
-            if column.name in updated or onupdate is None:
-                continue
-            if onupdate.is_clause_element or onupdate.is_scalar:
-                bumps[column.name] = onupdate.arg
-            elif onupdate.is_callable:
-                bumps[column.name] = onupdate.arg(None)
-        version = self._mapper.version_id_col
-        if version is not None and version.name not in updated:
-            bumps[version.name] = version + 1
-        return bumps
-
     def bulk_insert(self, rows: Iterable[Mapping[str, Any]], *, chunk_size: int = 50_000) -> int:
         """Insert many rows at near driver speed (COPY on PostgreSQL), bypassing the ORM.
 
@@ -493,7 +469,7 @@ class Repository(Generic[M]):
         total = 0
         remaining = iter(rows)
         while chunk := builtins.list(islice(remaining, chunk_size)):
-            columns, values = self._row_values(chunk)
+            columns, values = _rows.row_values(self._mapper, chunk)
             total += backend.bulk_insert(connection, table, columns, values)  # type: ignore[arg-type]
         return total
 
@@ -546,53 +522,6 @@ class Repository(Generic[M]):
         except StaleDataError as error:  # a plain Session does not
             raise StaleData(f"{self.model.__name__} was changed by someone else") from error
 
-    def _complete_rows(self, rows: Sequence[Mapping[str, Any]]) -> builtins.list[dict[str, Any]]:
-        """Rows keyed by column name, with the same keys, Python-side defaults filled in."""
-        columns, values = self._row_values(rows)
-        return [dict(zip(columns, row, strict=True)) for row in values]
-
-    def _row_values(
-        self, rows: Sequence[Mapping[str, Any]]
-    ) -> tuple[builtins.list[str], builtins.list[tuple[Any, ...]]]:
-        """The column names and one tuple per row, Python-side defaults filled in.
-
-        Tuples, not dicts: the bulk paths (COPY) take rows positionally, and picking values
-        with one ``itemgetter`` per row keeps this loop close to the driver's own speed.
-        """
-        table = self._mapper.local_table
-        expected = rows[0].keys()
-        keys = builtins.list(expected)
-        names = self._column_names(keys)
-        given = set(names)
-        defaulted = [
-            column
-            for column in table.columns
-            if column.name not in given and _is_python_default(column.default)
-        ]
-        fill = [column.default for column in defaulted]
-        columns = names + [column.name for column in defaulted]
-        pick = _picker(keys)
-        out: builtins.list[tuple[Any, ...]] = []
-        append = out.append
-        for row in rows:
-            if row.keys() != expected:
-                raise InvalidQuery("every row must have the same fields")
-            if fill:
-                append((*pick(row), *(d.arg(None) if d.is_callable else d.arg for d in fill)))
-            else:
-                append(pick(row))
-        return columns, out
-
-
-def _picker(keys: Sequence[str]) -> Any:
-    """A function from a row mapping to the tuple of its values for `keys`, in order."""
-    if not keys:
-        return lambda row: ()
-    if len(keys) == 1:
-        key = keys[0]
-        return lambda row: (row[key],)
-    return itemgetter(*keys)
-
 
 _LIMIT = "stanchion_limit"
 _OFFSET = "stanchion_offset"
@@ -600,10 +529,6 @@ _OFFSET = "stanchion_offset"
 
 def _counted(stmt: Select[Any]) -> Select[Any]:
     return stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-
-
-def _is_python_default(default: Any) -> bool:
-    return default is not None and (default.is_scalar or default.is_callable)
 
 
 def _non_negative(offset: int) -> int:
