@@ -5,12 +5,11 @@ PostgreSQL and SQLite (test_reference_app_pytest_alembic.py)."""
 from __future__ import annotations
 
 import pytest
+from blog import migrate as blog_migrate
 
 from stanchion.migrations import MigrationConfig
 from stanchion.migrations.testing import assert_migrations_ok
 from tests.conftest import backend_url
-
-blog_migrate = pytest.importorskip("blog.migrate")
 
 pytestmark = pytest.mark.commits
 
