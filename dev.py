@@ -2,6 +2,8 @@
 """The two commands: ``python3 dev.py up`` (set up, serve the blog) and ``python3 dev.py test``.
 
 Needs only Python 3.11+. Creates ``.venv``, installs the locked dependencies with uv, then runs.
+``up`` passes its options on to ``blog up`` (``--host``, ``--port``); both commands replace this
+process with the one they start, so Ctrl-C and SIGTERM reach the server or pytest directly.
 """
 
 from __future__ import annotations
@@ -39,26 +41,41 @@ def setup() -> None:
     run(BIN / "uv", "sync", "--frozen", "--all-extras", "--quiet", env=env)
 
 
-def up() -> None:
+def become(*args: str | os.PathLike[str]) -> None:
+    """Run `args` in place of this process (signals go straight to it); a child on Windows."""
+    argv = [str(a) for a in args]
+    sys.stdout.flush()
+    if os.name == "nt":
+        sys.exit(subprocess.run(argv, cwd=ROOT).returncode)
+    os.chdir(ROOT)
+    os.execv(argv[0], argv)
+
+
+def up(options: list[str]) -> None:
     setup()
-    run(BIN / "blog", "up")
+    become(BIN / "blog", "up", *options)
 
 
 def test(extra: list[str]) -> None:
     setup()
-    run(BIN / "python", "-m", "pytest", *extra)
+    # Both cores by default (pytest-xdist); `-n 0` or `-p no:xdist` runs in one process.
+    parallel = [] if any(a.startswith("-n") or a == "no:xdist" for a in extra) else ["-n", "auto"]
+    become(BIN / "python", "-m", "pytest", *parallel, *extra)
+
+
+USAGE = "usage: python3 dev.py [up [--host H] [--port N] | test [pytest args] | setup]"
 
 
 def main() -> None:
     command, *rest = sys.argv[1:] or ["up"]
     if command == "up":
-        up()
+        up(rest)
     elif command == "test":
         test(rest)
-    elif command == "setup":
+    elif command == "setup" and not rest:
         setup()
     else:
-        sys.exit("usage: python3 dev.py [up | test [pytest args] | setup]")
+        sys.exit(USAGE)
 
 
 if __name__ == "__main__":

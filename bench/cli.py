@@ -9,7 +9,7 @@ from typing import Any
 
 from bench import results
 from bench.contenders import all_contenders
-from bench.context import Context, Sizes, resolve_url
+from bench.context import Context, Sizes, with_driver
 from bench.runner import run
 from bench.workloads import ALL as WORKLOADS
 
@@ -52,7 +52,7 @@ def _sizes(args: argparse.Namespace) -> Sizes:
 
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     """Run one backend and return its results as data."""
-    ctx = Context(backend, resolve_url(backend, args.url, args.quick), _sizes(args), args.quick)
+    ctx = Context(backend, with_driver(backend, args.url, args.quick), _sizes(args), args.quick)
     classes = all_contenders()
     if args.contenders:
         wanted = set(args.contenders.split(","))
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench.profile import profile
 
         ctx = Context(
-            backends[0], resolve_url(backends[0], args.url, args.quick), _sizes(args), args.quick
+            backends[0], with_driver(backends[0], args.url, args.quick), _sizes(args), args.quick
         )
         print(profile(ctx, args.profile))
         return 0

@@ -68,7 +68,7 @@ def sqlite_url(quick: bool) -> URL:
     return make_url(f"sqlite:///{folder / ('quick.db' if quick else 'bench.db')}")
 
 
-def resolve_url(backend: str, given: str | None, quick: bool) -> URL:
+def with_driver(backend: str, given: str | None, quick: bool) -> URL:
     """The database to run on: `given`, $STANCHION_BENCH_<BACKEND>_URL, or the default."""
     text = given or os.environ.get(f"STANCHION_BENCH_{backend.upper()}_URL")
     if not text:

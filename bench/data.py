@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from bench.context import Context
 from bench.schema import BenchModel
+from stanchion.engine.backends import backend_for
 
 SCHEMA_VERSION = 2
 BODY = "lorem ipsum dolor sit amet " * 8
@@ -38,14 +39,11 @@ def _signature(ctx: Context) -> str:
 
 
 def ensure_database(ctx: Context) -> None:
-    """Create the PostgreSQL database if it does not exist yet."""
-    if ctx.backend != "postgresql":
-        return
-    name = ctx.url.database
-    admin = ctx.url.set(database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
+    """Create the database if it does not exist yet (through the backend profile's admin)."""
+    url = ctx.sqlalchemy_url(is_async=False)
+    admin = backend_for(url).admin
+    if not admin.database_exists(url):
+        admin.create_database(url)
 
 
 def seed(ctx: Context) -> None:
@@ -97,17 +95,17 @@ def _load(ctx: Context) -> None:
                     f"(SELECT max(id) FROM {table}))"
                 )
         return
-    conn = sqlite3.connect(ctx.sqlite_path)
+    lite = sqlite3.connect(ctx.sqlite_path)
     try:
-        with conn:
-            conn.executemany("INSERT INTO bench_authors VALUES (?, ?, ?)", authors)
-            conn.executemany(
+        with lite:
+            lite.executemany("INSERT INTO bench_authors VALUES (?, ?, ?)", authors)
+            lite.executemany(
                 "INSERT INTO bench_posts (id, author_id, title, body, views, published) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 _posts(ctx),
             )
     finally:
-        conn.close()
+        lite.close()
 
 
 def _analyze(ctx: Context) -> None:
@@ -117,11 +115,11 @@ def _analyze(ctx: Context) -> None:
             conn.execute("VACUUM ANALYZE bench_authors")
             conn.execute("VACUUM ANALYZE bench_items")
     else:
-        conn = sqlite3.connect(ctx.sqlite_path)
+        lite = sqlite3.connect(ctx.sqlite_path)
         try:
-            conn.execute("ANALYZE")
+            lite.execute("ANALYZE")
         finally:
-            conn.close()
+            lite.close()
 
 
 def reset_items(ctx: Context, *, keep: int = 0) -> None:
@@ -138,15 +136,15 @@ def reset_items(ctx: Context, *, keep: int = 0) -> None:
                     "SELECT setval(pg_get_serial_sequence('bench_items', 'id'), %s)", (keep,)
                 )
         return
-    conn = sqlite3.connect(ctx.sqlite_path)
+    lite = sqlite3.connect(ctx.sqlite_path)
     try:
-        with conn:
-            conn.execute("DELETE FROM bench_items")
-            conn.executemany(
+        with lite:
+            lite.execute("DELETE FROM bench_items")
+            lite.executemany(
                 "INSERT INTO bench_items (id, sku, name, qty) VALUES (?, ?, ?, ?)", rows
             )
     finally:
-        conn.close()
+        lite.close()
 
 
 def items_checksum(ctx: Context) -> int:
@@ -156,10 +154,10 @@ def items_checksum(ctx: Context) -> int:
         with psycopg.connect(ctx.dsn) as conn:
             row = conn.execute(query).fetchone()
     else:
-        conn = sqlite3.connect(ctx.sqlite_path)
+        lite = sqlite3.connect(ctx.sqlite_path)
         try:
-            row = conn.execute(query).fetchone()
+            row = lite.execute(query).fetchone()
         finally:
-            conn.close()
+            lite.close()
     assert row is not None
     return int(row[0]) * 10**12 + int(row[1]) * 10**3 + int(row[2]) % 1000

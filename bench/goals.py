@@ -59,7 +59,13 @@ def _versus(data: dict[str, Any], mine: str, other: str, limit: float, strict: b
 
 def overhead(data: dict[str, Any]) -> Goal:
     checks = []
-    for mine, orm in (("stanchion", "orm"), ("stanchion-async", "orm-async")):
+    pairs = (
+        ("stanchion", "orm"),
+        ("stanchion-tx", "orm"),  # the README's db.transaction() / tx.repository(...) path
+        ("stanchion-async", "orm-async"),
+        ("stanchion-async-tx", "orm-async"),
+    )
+    for mine, orm in pairs:
         checks += _versus(data, mine, orm, OVERHEAD_LIMIT, strict=False)
     title = f"per-operation cost ≤ {OVERHEAD_LIMIT:.2f}{X} hand-written ORM (CPU time)"
     return Goal(title, checks)

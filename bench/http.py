@@ -21,6 +21,7 @@ import httpx
 import psycopg
 
 from bench.context import Context
+from stanchion.engine.backends import backend_for
 
 HOST, PORT = "127.0.0.1", 8102
 CLIENTS = 32
@@ -39,19 +40,18 @@ def _blog(args: list[str], env: dict[str, str], **kw: Any) -> Any:
 def _prepare(ctx: Context, env: dict[str, str]) -> dict[str, Any]:
     """Create, migrate and seed the blog database; return the id ranges to request."""
     url = _blog_url(ctx)
-    name = ctx.url.database + "_blog"  # type: ignore[operator]
-    admin = ctx.url.set(database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
+    blog = ctx.sqlalchemy_url(is_async=False).set(database=f"{ctx.url.database}_blog")
+    admin = backend_for(blog).admin
+    if not admin.database_exists(blog):
+        admin.create_database(blog)
     _blog(["migrate"], env)
     users, posts = (20, 200) if ctx.quick else (200, 3_000)
     _blog(["seed", "--users", str(users), "--posts", str(posts)], env)
     with psycopg.connect(url) as conn:
-        users = [r[0] for r in conn.execute("SELECT id FROM users WHERE is_active ORDER BY id")]
+        active = [r[0] for r in conn.execute("SELECT id FROM users WHERE is_active ORDER BY id")]
         row = conn.execute("SELECT min(id), max(id) FROM posts").fetchone()
-    assert row is not None and users
-    return {"users": users, "post_min": row[0], "post_max": row[1]}
+    assert row is not None and active
+    return {"users": active, "post_min": row[0], "post_max": row[1]}
 
 
 def _requests(ids: dict[str, Any], rng: random.Random) -> tuple[str, str, str, Any]:

@@ -56,7 +56,7 @@ def text_table(data: dict[str, Any]) -> str:
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
-SYNC_ORDER = ["raw", "core", "orm", "stanchion", "advanced-alchemy"]
+SYNC_ORDER = ["raw", "core", "orm", "stanchion", "stanchion-tx", "advanced-alchemy"]
 COLORS = {
     "raw": "#7f7f7f",
     "raw-async": "#7f7f7f",
@@ -65,11 +65,20 @@ COLORS = {
     "orm-async": "#1f77b4",
     "stanchion": "#d62728",
     "stanchion-async": "#d62728",
+    "stanchion-tx": "#ff9896",
+    "stanchion-async-tx": "#ff9896",
     "advanced-alchemy": "#2ca02c",
     "advanced-alchemy-async": "#2ca02c",
     "fastcrud": "#9467bd",
 }
-ASYNC_ORDER = ["raw-async", "orm-async", "stanchion-async", "advanced-alchemy-async", "fastcrud"]
+ASYNC_ORDER = [
+    "raw-async",
+    "orm-async",
+    "stanchion-async",
+    "stanchion-async-tx",
+    "advanced-alchemy-async",
+    "fastcrud",
+]
 
 
 def _load_runs(folder: Path) -> list[dict[str, Any]]:
@@ -391,14 +400,32 @@ def write_report(folder: Path, doc: Path = DOC) -> Path:
     runs = _load_runs(folder)
     if not runs:
         raise SystemExit(f"no results in {folder}: run python -m bench --report first")
+    kept = kept_cost_section(doc)
     text = [INTRO.strip(), ""]
     for data in runs:
         text += _section(data, img)
         text.append("")
+    if kept:
+        text += [kept, ""]
     text.append(NOTES.strip())
     doc.write_text("\n".join(text) + "\n")
     print(f"wrote {doc} and {img}/bench-*.png")
     return doc
+
+
+#: The per-transaction section (bench/cost.py's figures and the goals of issue 17) is written
+#: by hand between these lines; regenerating the report keeps it.
+COST_START = "<!-- per-transaction cost: start -->"
+COST_END = "<!-- per-transaction cost: end -->"
+
+
+def kept_cost_section(doc: Path) -> str | None:
+    """The per-transaction section of the current report, markers included, if it has one."""
+    text = doc.read_text() if doc.exists() else ""
+    start, end = text.find(COST_START), text.find(COST_END)
+    if start < 0 or end < start:
+        return None
+    return text[start : end + len(COST_END)]
 
 
 INTRO = """

@@ -65,7 +65,7 @@ def _timed_sync(contender: Contender, op: str, args: list[Any]) -> Timing:
     return time.perf_counter() - started, time.process_time() - cpu, result
 
 
-async def _timed_async(contender: Contender, op: str, args: list[Any]) -> Timing:
+async def _async_timed(contender: Contender, op: str, args: list[Any]) -> Timing:
     method = getattr(contender, op)
     cpu, started = time.process_time(), time.perf_counter()
     result = await method(args)
@@ -162,7 +162,7 @@ def _run_batch(
     gc.collect()
     try:
         if c.is_async:
-            seconds, cpu, value = loop.run(_timed_async(c, w.op, args))
+            seconds, cpu, value = loop.run(_async_timed(c, w.op, args))
         else:
             seconds, cpu, value = _timed_sync(c, w.op, args)
     except Exception as error:  # recorded, reported, and the run goes on

@@ -16,14 +16,15 @@ import platform
 import tempfile
 
 from stanchion import AsyncDatabase, Database
+from stanchion.engine.backends import backend_for
 from tests.backends import async_url, discover
 from tests.transactions.models import TxAccount, TxLedger
 from tests.transactions.workloads import (
     BankPlan,
     Tally,
+    async_run_bank,
     final_state,
     run_bank,
-    run_bank_async,
     scaled,
 )
 
@@ -33,9 +34,9 @@ TABLES = [TxAccount.__table__, TxLedger.__table__]
 def fresh(db: Database) -> None:
     with db.engine.begin() as connection:
         for table in TABLES:
-            table.drop(connection, checkfirst=True)  # type: ignore[attr-defined]
+            table.drop(connection, checkfirst=True)
         for table in TABLES:
-            table.create(connection)  # type: ignore[attr-defined]
+            table.create(connection)
 
 
 def checked(db: Database, tally: Tally, total: int) -> str:
@@ -51,13 +52,18 @@ def checked(db: Database, tally: Tally, total: int) -> str:
 
 
 def main() -> None:
-    servers = discover("txbench", tempfile.mkdtemp(prefix="stanchion-txbench-"))
+    servers = discover(tempfile.mkdtemp(prefix="stanchion-txbench-"))
     rows = []
     for backend in ("sqlite", "postgresql", "mysql"):
         if backend not in servers.urls:
             print(f"{backend}: skipped ({servers.skipped.get(backend)})")
             continue
         url = servers.urls[backend]
+        if backend != "sqlite":  # a database of its own beside the test suite's
+            url = url.set(database=f"{url.database}_txbench")
+            admin = backend_for(url).admin
+            admin.drop_database(url)
+            admin.create_database(url)
         plan = BankPlan(transfers=scaled(500), backend=backend)
         db = Database(url)
         for mode in ("sync", "async"):
@@ -66,7 +72,7 @@ def main() -> None:
                 tally, total = run_bank(db, plan)
             else:
                 adb = AsyncDatabase(async_url(url))
-                tally, total = asyncio.run(_run_async(adb, plan))
+                tally, total = asyncio.run(_async_run(adb, plan))
             verdict = checked(db, tally, total)
             print(tally.summary(f"bank {mode} {backend}"), "-", verdict, flush=True)
             done = tally.successes + tally.declined
@@ -87,9 +93,9 @@ def main() -> None:
     print("\n".join(rows))
 
 
-async def _run_async(adb: AsyncDatabase, plan: BankPlan) -> tuple[Tally, int]:
+async def _async_run(adb: AsyncDatabase, plan: BankPlan) -> tuple[Tally, int]:
     try:
-        return await run_bank_async(adb, plan)
+        return await async_run_bank(adb, plan)
     finally:
         await adb.dispose()
 

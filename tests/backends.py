@@ -12,12 +12,36 @@ from dataclasses import dataclass, field
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
+from stanchion.engine.backends import backend_for
+
 DEFAULTS = {
     "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432/stanchion_test",
     "mysql": "mysql+pymysql://root@127.0.0.1:3306/stanchion_test",
 }
 ASYNC_DRIVERS = {"postgresql": "asyncpg", "mysql": "asyncmy", "sqlite": "aiosqlite"}
 ALL = ("sqlite", "postgresql", "mysql")
+#: Set (``postgresql://127.0.0.1:6432``) to run the PostgreSQL tests through that PgBouncer:
+#: databases are made on the server directly, tests reach them through the pooler (.ci/run).
+PGBOUNCER_ENV = "STANCHION_TEST_PGBOUNCER_URL"
+# Every driver module the suite may load, the compiled ones (asyncpg, asyncmy, psycopg's C
+# build) above all: see import_drivers.
+DRIVER_MODULES = ("asyncpg", "asyncmy", "aiosqlite", "psycopg", "pymysql")
+
+
+def import_drivers() -> list[str]:
+    """Import every installed driver now and return the names imported.
+
+    pytester's in-process runs remove from ``sys.modules`` whatever they imported; a compiled
+    driver imported a second time in one process can crash it (asyncpg >= 0.31 does).
+    """
+    loaded = []
+    for name in DRIVER_MODULES:
+        try:
+            __import__(name)
+        except ImportError:
+            continue
+        loaded.append(name)
+    return loaded
 
 
 @dataclass
@@ -54,8 +78,8 @@ def discover(sqlite_dir: str) -> Backends:
 
 
 def _ping(server: URL) -> None:
-    admin_db = "postgres" if server.get_backend_name() == "postgresql" else "mysql"
-    engine = create_engine(server.set(database=admin_db), connect_args=_timeout(server))
+    admin_url = backend_for(server).admin.server_url(server)
+    engine = create_engine(admin_url, connect_args=_timeout(server))
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -63,30 +87,22 @@ def _ping(server: URL) -> None:
         engine.dispose()
 
 
-def _create_database(server: URL, name: str) -> None:
-    """Create database `name` on `server` unless it exists (for suites needing their own)."""
-    admin_db = "postgres" if server.get_backend_name() == "postgresql" else "mysql"
-    engine = create_engine(
-        server.set(database=admin_db), isolation_level="AUTOCOMMIT", connect_args=_timeout(server)
-    )
-    try:
-        with engine.connect() as connection:
-            if server.get_backend_name() == "postgresql":
-                exists = connection.scalar(
-                    text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-                )
-                if not exists:
-                    connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            else:
-                connection.exec_driver_sql(
-                    f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4"
-                )
-    finally:
-        engine.dispose()
-
-
 def _timeout(url: URL) -> dict[str, int]:
     return {"connect_timeout": 3}
+
+
+def pgbouncer() -> URL | None:
+    """The PgBouncer this run goes through (`PGBOUNCER_ENV`), or None (direct, the default)."""
+    value = os.environ.get(PGBOUNCER_ENV, "").strip()
+    return make_url(value) if value else None
+
+
+def through_pooler(url: URL) -> URL:
+    """`url` reached through the run's PgBouncer when there is one (PostgreSQL only)."""
+    pooler = pgbouncer()
+    if pooler is None or url.get_backend_name() != "postgresql":
+        return url
+    return url.set(host=pooler.host, port=pooler.port)
 
 
 def async_url(url: URL) -> URL:

@@ -8,6 +8,7 @@ whose rows are deleted afterwards.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -16,9 +17,14 @@ import pytest
 
 from stanchion import AsyncDatabase, Database
 from stanchion.testing import databases
-from stanchion.testing.isolation import aisolated, delete_rows, isolated, tables_of
+from stanchion.testing.isolation import async_isolated, delete_rows, isolated, tables_of
 from tests import backends as backend_support
 from tests.models import TestModel  # registers the test tables on their own metadata
+
+# Imported before any test runs, so the in-process pytester runs (tests/test_testing_plugin.py),
+# which drop from sys.modules whatever they imported, never unload a driver: asyncpg >= 0.31
+# segfaults on its next connect once re-imported in the same process (module state cleared).
+DRIVERS = backend_support.import_drivers()
 
 _BACKENDS: backend_support.Backends | None = None
 _PREPARED: dict[str, Any] = {}
@@ -32,6 +38,19 @@ def pytest_configure(config: pytest.Config) -> None:
     if missing:
         details = "; ".join(f"{n}: {_BACKENDS.skipped[n]}" for n in sorted(missing))
         raise pytest.UsageError(f"required backends unavailable: {details}")
+
+
+@pytest.hookimpl(trylast=True)  # after the session fixtures closed their engines
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the databases this run made (docs/testing.md names them): each worker its own, the
+    blog's and conduit's, and at the very end the template the workers were cloned from."""
+    apps = [sys.modules.get(f"tests.{app}.conftest") for app in ("blog", "conduit")]
+    made = [*_PREPARED.values(), *(u for a in apps for u in getattr(a, "_MIGRATED", {}).values())]
+    for url in made:
+        databases.drop(url)
+    if _BACKENDS is not None and not hasattr(session.config, "workerinput"):
+        for url in _BACKENDS.urls.values():
+            databases.drop_template(url)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -53,13 +72,35 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 def backend_url(name: str) -> Any:
-    """This worker's database on backend `name`, with the test models' tables (made once)."""
+    """This worker's database on backend `name`, with the test models' tables (made once);
+    through the run's PgBouncer when it has one (tests/backends.py)."""
+    return backend_support.through_pooler(direct_backend_url(name))
+
+
+def direct_backend_url(name: str) -> Any:
+    """`backend_url` on the server itself, never through a pooler (schema builds, drops)."""
     assert _BACKENDS is not None
     if not _BACKENDS.available(name):
         pytest.skip(f"{name} server not available")
     if name not in _PREPARED:
         _PREPARED[name] = databases.prepare(_BACKENDS.urls[name], TestModel.metadata.create_all)
     return _PREPARED[name]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Through a transaction-mode pooler, skip what needs a server session of its own: tests
+    marked ``needs_session`` and the migrations (their own SET lock_timeout, CONCURRENTLY)."""
+    if backend_support.pgbouncer() is None:
+        return
+    for item in items:
+        marker = item.get_closest_marker("needs_session")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "needs a server session of its own"
+        elif "tests/migrations/" in item.nodeid:
+            reason = "migrations need a session of their own: they run on the direct URL"
+        else:
+            continue
+        item.add_marker(pytest.mark.skip(reason=f"through PgBouncer: {reason}"))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -126,7 +167,7 @@ async def adb(_schema: str, request: pytest.FixtureRequest) -> AsyncIterator[Asy
                 async with database.engine.begin() as connection:
                     await connection.run_sync(delete_rows, tables_of(TestModel.metadata))
         else:
-            async with aisolated(database):
+            async with async_isolated(database):
                 yield database
         _assert_no_leak(database.engine.pool)
     finally:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
-from typing import Any
+import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
+    Double,
     Enum,
     ForeignKey,
     Integer,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -25,6 +31,9 @@ class TestModel(ModelBase, DeclarativeBase):
     """The test models' own registry: an application's `Model.metadata` holds only its tables."""
 
     __test__ = False  # not a pytest test class
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]  # each test model maps a Table (not a join or a select)
+
 
 shelf_books = Table(
     "t_shelf_books",
@@ -97,3 +106,22 @@ class Palette(TestModel, UUIDv7PK):
     name: Mapped[str] = mapped_column(unique=True)
     colors: Mapped[list[Any]]
     mood: Mapped[Mood] = mapped_column(Enum(Mood, name="t_mood"))
+
+
+class Reading(TestModel, IntegerPK):
+    """A column of every kind filters treat differently: the operator table's test rows."""
+
+    __tablename__ = "t_readings"
+    label: Mapped[str] = mapped_column(String(20), unique=True)
+    level: Mapped[float] = mapped_column(Double)
+    amount: Mapped[Decimal]
+    day: Mapped[dt.date]
+    at: Mapped[dt.time]
+    taken_at: Mapped[dt.datetime]
+    token: Mapped[uuid.UUID]
+    mood: Mapped[Mood] = mapped_column(Enum(Mood, name="t_reading_mood"))
+    flag: Mapped[bool]
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    small: Mapped[int] = mapped_column(SmallInteger, default=0)
+    medium: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,8 +18,12 @@ from bench.report import write_report
 from bench.workloads import ALL as WORKLOADS
 from tests.conftest import backend_url
 
-# advanced-alchemy still decorates its mixins with declarative_mixin, deprecated in SQLAlchemy 2.1.
-pytestmark = pytest.mark.filterwarnings("ignore:The declarative_mixin decorator:DeprecationWarning")
+pytestmark = [
+    # Deselected by default (pyproject addopts): run with ``-m bench``, its own CI step.
+    pytest.mark.bench,
+    # advanced-alchemy still decorates its mixins with declarative_mixin, deprecated in 2.1.
+    pytest.mark.filterwarnings("ignore:The declarative_mixin decorator:DeprecationWarning"),
+]
 
 EXPECTED = {
     "raw",
@@ -29,6 +33,8 @@ EXPECTED = {
     "orm-async",
     "stanchion",
     "stanchion-async",
+    "stanchion-tx",
+    "stanchion-async-tx",
     "advanced-alchemy",
     "advanced-alchemy-async",
     "fastcrud",

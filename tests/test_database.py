@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import exc, text
 
 from stanchion import AsyncDatabase, Database, DatabaseSettings, DatabaseUnavailable
 
 
-def test_default_url_is_an_embedded_sqlite_file(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_default_url_is_an_embedded_sqlite_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
     db = Database()
@@ -25,6 +29,20 @@ def test_database_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
     settings = DatabaseSettings()
     assert settings.url.get_secret_value() == "sqlite://"
     assert settings.pool_size == 7
+
+
+@pytest.mark.parametrize("empty", ["", "   "])
+def test_an_empty_database_url_means_the_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, empty: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty)
+    monkeypatch.chdir(tmp_path)
+    assert DatabaseSettings().url.get_secret_value() == "sqlite:///./stanchion.db"
+    db = Database()
+    try:
+        assert db.backend.name == "sqlite"
+    finally:
+        db.dispose()
 
 
 def test_password_never_appears_in_repr_or_settings() -> None:
@@ -46,12 +64,12 @@ def test_unreachable_server_raises_database_unavailable_without_password() -> No
         assert "s3cret" not in str(caught.value)
         assert caught.value.__cause__ is not None
         health = db.health()
-        assert not health.ok and health.error == "DatabaseUnavailable"
+        assert not health.ok and health.error == "ServerUnreachable"
     finally:
         db.dispose()
 
 
-def test_sqlite_connections_get_production_pragmas(tmp_path) -> None:
+def test_sqlite_connections_get_production_pragmas(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path}/p.db", sqlite_busy_timeout_ms=1234)
     try:
         with db.connect() as connection:
@@ -99,7 +117,7 @@ def test_postgresql_sessions_carry_timeouts_and_application_name(
 def test_mysql_sessions_are_strict_utf8mb4_and_utc(backend: str, db: Database) -> None:
     with db.connect() as connection:
         mode = connection.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar()
-        assert "STRICT_ALL_TABLES" in mode
+        assert "STRICT_ALL_TABLES" in str(mode)
         assert connection.exec_driver_sql("SELECT @@SESSION.time_zone").scalar() == "+00:00"
         charset = connection.exec_driver_sql("SELECT @@character_set_client").scalar()
         assert charset == "utf8mb4"

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 from stanchion import AsyncDatabase, Database
-from stanchion.testing.isolation import IsolationBroken, aisolated, isolated
+from stanchion.testing.isolation import IsolationBroken, async_isolated, isolated
 from tests.backends import async_url
 from tests.conftest import backend_url
 from tests.models import Writer
 
 
-def _count(session) -> int:
-    return session.scalar(select(func.count()).select_from(Writer))
+def _count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Writer)) or 0
 
 
 def test_rows_committed_inside_isolation_are_gone_after_it(backend: str, _schema: str) -> None:
@@ -43,7 +45,7 @@ async def test_async_rows_committed_inside_isolation_are_gone_after_it(
 ) -> None:
     database = AsyncDatabase(async_url(backend_url(backend)))
     try:
-        async with aisolated(database):
+        async with async_isolated(database):
             async with database.session() as session:
                 session.add(Writer(name="kept-until-the-end"))
                 await session.commit()
@@ -71,6 +73,7 @@ def test_every_bound_database_and_connect_see_the_tests_rows(db: Database, backe
                 assert _count(session) == 1
             with app_db.connect() as connection:
                 assert connection.scalar(select(func.count()).select_from(Writer)) == 1
+        assert isinstance(app_db.engine.pool, QueuePool)
         assert app_db.engine.pool.checkedout() == 0
     finally:
         app_db.dispose()

@@ -9,11 +9,15 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 
+from stanchion import AsyncDatabase, AsyncUnitOfWork
 from tests import conftest
+from tests.backends import async_url
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "testing"
 
@@ -103,6 +107,48 @@ def test_the_nplusone_fixture_detects_when_not_on_for_every_test(
     result.stdout.fnmatch_lines(["*User.posts was lazy-loaded separately for 2 User objects*"])
 
 
+WRITES_UNDER_NPLUSONE = """
+import pytest
+from blogapp import User
+from sqlalchemy import delete, insert, select, update
+
+from stanchion import Repository
+
+
+def test_writes(stanchion_db):
+    with stanchion_db.transaction() as tx:
+        users = tx.repository(User)
+        users.add(User(id=1, name="a"))
+        users.bulk_insert([{"id": 2, "name": "b"}])
+        users.upsert([{"id": 1, "name": "a2"}, {"id": 3, "name": "c"}], conflict=["id"])
+        tx.session.execute(update(User).where(User.id == 2).values(name="b2"))
+        tx.session.execute(insert(User), [{"id": 4, "name": "d"}])
+        tx.session.execute(delete(User).where(User.id == 4))
+        assert tx.session.scalars(select(User.name).order_by(User.id)).all() == ["a2", "b2", "c"]
+
+
+@pytest.mark.anyio
+async def test_async_writes(stanchion_adb):
+    async with stanchion_adb.transaction() as tx:
+        await tx.repository(User).upsert([{"id": 5, "name": "e"}], conflict=["id"])
+        await tx.session.execute(update(User).values(name="x"))
+        await tx.session.execute(insert(User), [{"id": 6, "name": "f"}])
+"""
+
+
+def test_writes_pass_with_stanchion_nplusone_on_for_every_test(
+    project: pytest.Pytester, backend: str, tmp_path: Path
+) -> None:
+    """docs/testing.md's sample config turns the detector on; writes must not trip it."""
+    project.makepyfile(test_writes_under_nplusone=WRITES_UNDER_NPLUSONE)
+    url = _base_url(backend, tmp_path, "nplusone_writes")
+    options = ["-p", "no:xdist", "-o", "stanchion_nplusone=true"]
+    result = project.runpytest(
+        "--stanchion-database-url", url, *options, "test_writes_under_nplusone.py"
+    )
+    result.assert_outcomes(passed=2)
+
+
 RECORDER = """
 import json, os
 from pathlib import Path
@@ -149,3 +195,52 @@ def test_two_xdist_workers_each_get_their_own_database_at_the_latest_migration(
     assert set(seen) == {"gw0", "gw1"}
     assert seen["gw0"]["database"] != seen["gw1"]["database"]
     assert {record["revision"] for record in seen.values()} == {"0002"}
+
+
+def _databases_named(backend: str, prefix: str) -> list[str]:
+    from sqlalchemy import create_engine, text
+
+    assert conftest._BACKENDS is not None
+    server: URL = conftest._BACKENDS.urls[backend]
+    query = (
+        "SELECT datname FROM pg_database WHERE datname LIKE :p"
+        if backend == "postgresql"
+        else "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE :p"
+    )
+    engine = create_engine(server.set(database="postgres" if backend == "postgresql" else "mysql"))
+    try:
+        with engine.connect() as connection:
+            return list(connection.scalars(text(query), {"p": f"{prefix}%"}))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.backends("postgresql", "mysql")
+def test_the_plugin_drops_the_databases_it_made_when_the_run_ends(
+    project: pytest.Pytester, backend: str, tmp_path: Path
+) -> None:
+    url = _base_url(backend, tmp_path, "leftover")
+    name = str(URL.create("x").set(database=url.rsplit("/", 1)[1]).database)
+    result = project.runpytest("--stanchion-database-url", url, "-p", "no:xdist")
+    assert result.ret == 0, result.stdout.str()
+    assert _databases_named(backend, name) == []
+
+
+@pytest.mark.backends("postgresql")
+@pytest.mark.anyio
+async def test_an_in_process_pytester_run_leaves_the_async_driver_usable(
+    pytester: pytest.Pytester, backend: str
+) -> None:
+    # pytester removes from sys.modules what its run imported; a re-imported asyncpg (>= 0.31)
+    # segfaulted on its next connect and took the whole xdist worker down with it.
+    pytester.makepyfile("import asyncpg\n\ndef test_imports():\n    assert asyncpg\n")
+    pytester.runpytest("-p", "no:xdist").assert_outcomes(passed=1)
+    adb = AsyncDatabase(async_url(conftest.backend_url(backend)))
+
+    async def one(tx: AsyncUnitOfWork) -> Any:
+        return await tx.session.scalar(text("SELECT 1"))
+
+    try:
+        assert await adb.run(one, read_only=True) == 1
+    finally:
+        await adb.dispose()

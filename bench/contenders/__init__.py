@@ -12,7 +12,12 @@ def all_contenders() -> list[type[Contender]]:
     from bench.contenders.core import Core
     from bench.contenders.orm import Orm, OrmAsync
     from bench.contenders.raw import RawAsync, RawSync
-    from bench.contenders.stanchion_ import Stanchion, StanchionAsync
+    from bench.contenders.stanchion_ import (
+        Stanchion,
+        StanchionAsync,
+        StanchionAsyncTx,
+        StanchionTx,
+    )
 
     found: list[type[Contender]] = [
         RawSync,
@@ -21,7 +26,9 @@ def all_contenders() -> list[type[Contender]]:
         Orm,
         OrmAsync,
         Stanchion,
+        StanchionTx,
         StanchionAsync,
+        StanchionAsyncTx,
     ]
     if importlib.util.find_spec("advanced_alchemy") is not None:
         from bench.contenders.advanced_alchemy_ import AdvancedAlchemy, AdvancedAlchemyAsync

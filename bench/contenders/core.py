@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import create_engine, func, insert, select, true, update
+from sqlalchemy import Table, create_engine, func, insert, select, true, update
 
 from bench.contenders.base import Contender
 from bench.contenders.orm import chunks, upsert_statement
 from bench.schema import Author, Item, Post
 
-posts = Post.__table__
-authors = Author.__table__
-items = Item.__table__
+# Declarative models type __table__ as a FromClause; these are plain tables.
+posts: Table = Post.__table__  # type: ignore[assignment]
+authors: Table = Author.__table__  # type: ignore[assignment]
+items: Table = Item.__table__  # type: ignore[assignment]
 
 
 class Core(Contender):

@@ -1,11 +1,15 @@
-"""stanchion: `Repository` / `AsyncRepository` on sessions from `Database` / `AsyncDatabase`.
+"""stanchion: `Repository` / `AsyncRepository` from `Database` / `AsyncDatabase`, two ways.
 
-Exactly what the docs show a user writing; the async contender runs the same repository code
-through ``run_sync``.
+The path the README teaches, ``db.transaction()`` and ``tx.repository(...)`` (`stanchion-tx`,
+`stanchion-async-tx`), and repositories on plain sessions (`stanchion`, `stanchion-async`); the
+same workload code runs both, only `scope` differs. The async contenders run the same
+repository code through ``run_sync``.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from sqlalchemy.orm import joinedload
@@ -42,10 +46,20 @@ class Stanchion(Contender):
     def close(self) -> None:
         self.db.dispose()
 
+    @contextmanager
+    def scope(self, *, write: bool = False) -> Iterator[Callable[[type[Any]], Any]]:
+        """Repositories on one session; a write batch runs in ``session.begin()``."""
+        with self.db.session() as s:
+            if write:
+                with s.begin():
+                    yield lambda repository: repository(s)
+            else:
+                yield lambda repository: repository(s)
+
     def get(self, ids: list[int]) -> int:
         total = 0
-        with self.db.session() as s:
-            posts = PostRepository(s)
+        with self.scope() as repos:
+            posts = repos(PostRepository)
             for i in ids:
                 p = posts.get_one(i)
                 total += p.id + p.views
@@ -53,22 +67,22 @@ class Stanchion(Contender):
 
     def page(self, author_ids: list[int]) -> int:
         total = 0
-        with self.db.session() as s:
-            posts = PostRepository(s)
+        with self.scope() as repos:
+            posts = repos(PostRepository)
             for a in author_ids:
                 rows = posts.list({"author_id": a, "published": True}, limit=50, options=AUTHOR)
                 total += page_sum(rows)
         return total
 
     def count(self, author_ids: list[int]) -> int:
-        with self.db.session() as s:
-            posts = PostRepository(s)
+        with self.scope() as repos:
+            posts = repos(PostRepository)
             return sum(posts.count(author_id=a) for a in author_ids)
 
     def keyset(self, afters: list[int | None]) -> int:
         total = 0
-        with self.db.session() as s:
-            posts = PostRepository(s)
+        with self.scope() as repos:
+            posts = repos(PostRepository)
             for a in afters:
                 page = posts.keyset_page(limit=50, cursor=cursor_after(a))
                 total += sum(p.id for p in page.items)
@@ -76,31 +90,31 @@ class Stanchion(Contender):
 
     def offset(self, offsets: list[int]) -> int:
         total = 0
-        with self.db.session() as s:
-            posts = PostRepository(s)
+        with self.scope() as repos:
+            posts = repos(PostRepository)
             for o in offsets:
                 total += sum(p.id for p in posts.list(limit=50, offset=o))
         return total
 
     def insert_one(self, rows: list[dict[str, Any]]) -> int:
         total = 0
-        with self.db.session() as s, s.begin():
-            items = ItemRepository(s)
+        with self.scope(write=True) as repos:
+            items = repos(ItemRepository)
             for r in rows:
                 total += items.add(Item(**r)).id
         return total
 
     def bulk_insert(self, batches: list[list[dict[str, Any]]]) -> int:
-        with self.db.session() as s, s.begin():
-            return ItemRepository(s).bulk_insert(batches[0])
+        with self.scope(write=True) as repos:
+            return int(repos(ItemRepository).bulk_insert(batches[0]))
 
     def upsert(self, batches: list[list[dict[str, Any]]]) -> int:
-        with self.db.session() as s, s.begin():
-            return ItemRepository(s).upsert(batches[0], conflict=["id"])
+        with self.scope(write=True) as repos:
+            return int(repos(ItemRepository).upsert(batches[0], conflict=["id"]))
 
     def update(self, changes: list[tuple[int, int]]) -> int:
-        with self.db.session() as s, s.begin():
-            posts = PostRepository(s)
+        with self.scope(write=True) as repos:
+            posts = repos(PostRepository)
             for ident, views in changes:
                 posts.update(ident, {"views": views})
         return sum(v for _, v in changes)
@@ -118,10 +132,20 @@ class StanchionAsync(Contender):
     async def aclose(self) -> None:
         await self.db.dispose()
 
+    @asynccontextmanager
+    async def scope(self, *, write: bool = False) -> AsyncIterator[Callable[[type[Any]], Any]]:
+        """Async repositories on one session; a write batch runs in ``session.begin()``."""
+        async with self.db.session() as s:
+            if write:
+                async with s.begin():
+                    yield lambda repository: AsyncRepository(s, repository)
+            else:
+                yield lambda repository: AsyncRepository(s, repository)
+
     async def get(self, ids: list[int]) -> int:
         total = 0
-        async with self.db.session() as s:
-            posts = AsyncRepository(s, PostRepository)
+        async with self.scope() as repos:
+            posts = repos(PostRepository)
             for i in ids:
                 p = await posts.get_one(i)
                 total += p.id + p.views
@@ -129,8 +153,8 @@ class StanchionAsync(Contender):
 
     async def page(self, author_ids: list[int]) -> int:
         total = 0
-        async with self.db.session() as s:
-            posts = AsyncRepository(s, PostRepository)
+        async with self.scope() as repos:
+            posts = repos(PostRepository)
             for a in author_ids:
                 filters = {"author_id": a, "published": True}
                 total += page_sum(await posts.list(filters, limit=50, options=AUTHOR))
@@ -138,16 +162,16 @@ class StanchionAsync(Contender):
 
     async def count(self, author_ids: list[int]) -> int:
         total = 0
-        async with self.db.session() as s:
-            posts = AsyncRepository(s, PostRepository)
+        async with self.scope() as repos:
+            posts = repos(PostRepository)
             for a in author_ids:
                 total += await posts.count(author_id=a)
         return total
 
     async def keyset(self, afters: list[int | None]) -> int:
         total = 0
-        async with self.db.session() as s:
-            posts = AsyncRepository(s, PostRepository)
+        async with self.scope() as repos:
+            posts = repos(PostRepository)
             for a in afters:
                 page = await posts.keyset_page(limit=50, cursor=cursor_after(a))
                 total += sum(p.id for p in page.items)
@@ -155,31 +179,53 @@ class StanchionAsync(Contender):
 
     async def offset(self, offsets: list[int]) -> int:
         total = 0
-        async with self.db.session() as s:
-            posts = AsyncRepository(s, PostRepository)
+        async with self.scope() as repos:
+            posts = repos(PostRepository)
             for o in offsets:
                 total += sum(p.id for p in await posts.list(limit=50, offset=o))
         return total
 
     async def insert_one(self, rows: list[dict[str, Any]]) -> int:
         total = 0
-        async with self.db.session() as s, s.begin():
-            items = AsyncRepository(s, ItemRepository)
+        async with self.scope(write=True) as repos:
+            items = repos(ItemRepository)
             for r in rows:
                 total += (await items.add(Item(**r))).id
         return total
 
     async def bulk_insert(self, batches: list[list[dict[str, Any]]]) -> int:
-        async with self.db.session() as s, s.begin():
-            return await AsyncRepository(s, ItemRepository).bulk_insert(batches[0])
+        async with self.scope(write=True) as repos:
+            return int(await repos(ItemRepository).bulk_insert(batches[0]))
 
     async def upsert(self, batches: list[list[dict[str, Any]]]) -> int:
-        async with self.db.session() as s, s.begin():
-            return await AsyncRepository(s, ItemRepository).upsert(batches[0], conflict=["id"])
+        async with self.scope(write=True) as repos:
+            return int(await repos(ItemRepository).upsert(batches[0], conflict=["id"]))
 
     async def update(self, changes: list[tuple[int, int]]) -> int:
-        async with self.db.session() as s, s.begin():
-            posts = AsyncRepository(s, PostRepository)
+        async with self.scope(write=True) as repos:
+            posts = repos(PostRepository)
             for ident, views in changes:
                 await posts.update(ident, {"views": views})
         return sum(v for _, v in changes)
+
+
+class StanchionTx(Stanchion):
+    name = "stanchion-tx"
+    note = "stanchion db.transaction() / tx.repository(...) (sync), as the README teaches"
+
+    @contextmanager
+    def scope(self, *, write: bool = False) -> Iterator[Callable[[type[Any]], Any]]:
+        """Each batch is one unit of work: committed when the block ends."""
+        with self.db.transaction() as tx:
+            yield tx.repository
+
+
+class StanchionAsyncTx(StanchionAsync):
+    name = "stanchion-async-tx"
+    note = "stanchion adb.transaction() / tx.repository(...), as the README teaches"
+
+    @asynccontextmanager
+    async def scope(self, *, write: bool = False) -> AsyncIterator[Callable[[type[Any]], Any]]:
+        """Each batch is one unit of work: committed when the block ends."""
+        async with self.db.transaction() as tx:
+            yield tx.repository

@@ -21,7 +21,7 @@ def _rows(ctx: Context, rng: random.Random, n: int) -> list[list[dict[str, objec
     rows = []
     for i in range(1, ctx.sizes.upsert_rows + 1):
         row = {"id": i, **item_row(i)}
-        row["qty"] = int(row["qty"]) + 1  # type: ignore[call-overload]
+        row["qty"] = int(row["qty"]) + 1
         row["name"] = f"Item {i} (v2)"
         rows.append(row)
     return [rows]

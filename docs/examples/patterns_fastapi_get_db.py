@@ -4,11 +4,16 @@ The usual ``async with async_session() as session: yield session`` dependency ne
 one that commits after ``yield`` runs after the response (FastAPI >= 0.118): the client can get a
 201 for a write that then fails. `SessionDep` commits when the path function returns and rolls
 back when it raises; a failed commit becomes an error response.
+
+Run it from anywhere, any number of times: it uses DATABASE_URL, else its own SQLite file
+(./examples.db, never the blog's ./stanchion.db), creates only the tables that are missing and
+drops only those at the end.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 
 import httpx
 from fastapi import FastAPI
@@ -21,7 +26,7 @@ from stanchion.fastapi import SessionDep, database_lifespan, install_problem_han
 
 
 class User(Model, IntegerPK):
-    __tablename__ = "users"
+    __tablename__ = "ex_getdb_users"
 
     name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(255), unique=True)
@@ -42,7 +47,9 @@ class UserOut(BaseModel):
     email: str
 
 
-app = FastAPI(lifespan=database_lifespan())  # opens AsyncDatabase() at startup, disposes it
+URL = os.environ.get("DATABASE_URL") or "sqlite:///./examples.db"
+# Opens AsyncDatabase(URL) at startup (no engine at import time) and disposes it at shutdown.
+app = FastAPI(lifespan=database_lifespan(lambda: AsyncDatabase(URL)))
 install_problem_handlers(app)  # NotFound -> 404, AlreadyExists -> 409, ... as problem+json
 
 
@@ -64,10 +71,18 @@ async def get_user(user_id: int, db: SessionDep) -> UserOut:
 
 
 async def main() -> None:
-    database = AsyncDatabase()
-    await database.drop_all(Model.metadata)
-    await database.create_all(Model.metadata)  # an example; services migrate instead
-    await database.dispose()
+    database = AsyncDatabase(URL)
+    # Only the missing tables (an example; services migrate instead), so only those go.
+    created = await database.create_all(Model.metadata)
+    try:
+        await serve_a_few_requests()
+    finally:
+        await database.drop_all(Model.metadata, tables=created)
+        await database.dispose()
+    print("get_db commits before the response")
+
+
+async def serve_a_few_requests() -> None:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://example") as client:
@@ -81,10 +96,6 @@ async def main() -> None:
             assert (await client.get("/users/999")).status_code == 404
             forged = await client.post("/users", json={"id": 7, "name": "X", "email": "x@y.z"})
             assert forged.status_code == 422
-    database = AsyncDatabase()
-    await database.drop_all(Model.metadata)
-    await database.dispose()
-    print("get_db commits before the response")
 
 
 if __name__ == "__main__":

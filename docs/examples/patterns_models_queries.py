@@ -1,11 +1,13 @@
 """Models with a one-to-many relationship, and the SQLAlchemy 2.0 query patterns, on stanchion.
 
-Run it: ``python docs/examples/patterns_models_queries.py`` (a SQLite file in the current
-directory; set DATABASE_URL for PostgreSQL or MariaDB).
+Run it: ``python docs/examples/patterns_models_queries.py``, from anywhere, any number of times:
+it uses DATABASE_URL (PostgreSQL or MariaDB), else its own SQLite file ./examples.db (never the
+blog's ./stanchion.db), creates only the tables that are missing and drops only those at the end.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, and_, func, or_, select
@@ -15,7 +17,7 @@ from stanchion import Database, IntegerPK, Model, Timestamps
 
 
 class User(Model, IntegerPK, Timestamps):
-    __tablename__ = "users"
+    __tablename__ = "ex_queries_users"
 
     name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(255), unique=True)
@@ -28,19 +30,20 @@ class User(Model, IntegerPK, Timestamps):
 
 
 class Post(Model, IntegerPK):
-    __tablename__ = "posts"
+    __tablename__ = "ex_queries_posts"
 
     title: Mapped[str]
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("ex_queries_users.id"))
 
     # Many-to-one.
     author: Mapped[User] = relationship(back_populates="posts")
 
 
 def main() -> None:
-    db = Database()  # DATABASE_URL, or a SQLite file; pool and timeouts set for production
-    db.drop_all(Model.metadata)
-    db.create_all(Model.metadata)  # an example; a service runs migrations (`stanchion db`)
+    # Pool and timeouts set for production; DATABASE_URL, else this example's own file.
+    db = Database(os.environ.get("DATABASE_URL") or "sqlite:///./examples.db")
+    # Only the missing tables (an example; a service runs migrations, `stanchion db`).
+    created = db.create_all(Model.metadata)
     try:
         # A transaction: committed when the block ends, rolled back on any exception.
         with db.transaction() as tx:
@@ -102,7 +105,7 @@ def main() -> None:
                 session.execute(select(func.count()).where(User.created_at >= since)).scalar() == 3
             )
     finally:
-        db.drop_all(Model.metadata)
+        db.drop_all(Model.metadata, tables=created)  # only what this run created
         db.dispose()
     print("all query patterns ran")
 

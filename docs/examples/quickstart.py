@@ -1,4 +1,7 @@
-"""The README's first ten lines, exactly as printed there (plus a check that they worked)."""
+"""The README's first ten lines, exactly as printed there (plus a check that they worked).
+
+In memory, so it runs anywhere, any number of times, and touches no file or server.
+"""
 
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -10,7 +13,7 @@ class User(Model, IntegerPK, Timestamps):
     email: Mapped[str] = mapped_column(unique=True)
 
 
-db = Database()  # DATABASE_URL, or an embedded SQLite file
+db = Database("sqlite://")  # in memory; Database() alone reads DATABASE_URL
 db.create_all(Model.metadata)  # in a real service, `stanchion db upgrade` creates the tables
 with db.transaction() as tx:  # commits when the block ends, rolls back on any error
     tx.repository(User).add(User(email="ada@example.com"))

@@ -1,6 +1,7 @@
 """The same unit of work under asyncio: ``async with adb.transaction()`` and ``await adb.run``."""
 
 import asyncio
+import os
 
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,8 +32,9 @@ async def notify() -> None:
 
 
 async def main() -> None:
-    adb = AsyncDatabase()  # DATABASE_URL (an async driver is picked), or the SQLite file
-    await adb.create_all(Model.metadata)
+    # DATABASE_URL (an async driver is picked), else this example's own SQLite file
+    adb = AsyncDatabase(os.environ.get("DATABASE_URL") or "sqlite:///./examples.db")
+    created = await adb.create_all(Model.metadata)  # only the missing tables
     async with adb.transaction() as tx:
         ticket = await tx.repository(Ticket).add(Ticket(title="front row"))
     # Ten buyers at once: exactly one gets the ticket; each buyer runs in its own task.
@@ -40,6 +42,7 @@ async def main() -> None:
         *(adb.run(sell, ticket.id, retry=RetryPolicy(max_attempts=5)) for _ in range(10))
     )
     assert results.count(True) == 1 and notified == ["sold"]
+    await adb.drop_all(Model.metadata, tables=created)  # only what this run created
     await adb.dispose()
 
 

@@ -1,5 +1,7 @@
 """Retried transactions: a transfer at SERIALIZABLE through ``db.run``, and the decorator form."""
 
+import os
+
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stanchion import Database, IntegerPK, Model, RetryPolicy, UnitOfWork
@@ -26,8 +28,8 @@ def transfer(tx: UnitOfWork, source: int, target: int, amount: int) -> int:
     return payer.balance
 
 
-db = Database()
-db.create_all(Model.metadata)
+db = Database(os.environ.get("DATABASE_URL") or "sqlite:///./examples.db")  # not ./stanchion.db
+created = db.create_all(Model.metadata)  # only the missing tables
 ada, grace = db.run(
     lambda tx: [
         a.id
@@ -55,11 +57,14 @@ def pay(tx: UnitOfWork, source: int, target: int, amount: int) -> int:
 
 
 assert pay(ada, grace, 20) == 50
+refused = False
 try:
     pay(ada, grace, 1_000)
 except InsufficientFunds:
-    pass  # raised once, never retried, nothing written
+    refused = True  # raised once, never retried, nothing written
+assert refused
 
 with db.transaction(read_only=True) as tx:
     assert tx.repository(Account).get_one(grace).balance == 50
+db.drop_all(Model.metadata, tables=created)  # only what this run created
 db.dispose()

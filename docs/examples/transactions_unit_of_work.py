@@ -1,5 +1,7 @@
 """A unit of work: commit on success, rollback on error, a savepoint, an after-commit hook."""
 
+import os
+
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stanchion import AlreadyExists, Database, IntegerPK, Model
@@ -11,8 +13,8 @@ class Account(Model, IntegerPK):
     balance: Mapped[int] = mapped_column(default=0)
 
 
-db = Database()  # DATABASE_URL, or an embedded SQLite file
-db.create_all(Model.metadata)
+db = Database(os.environ.get("DATABASE_URL") or "sqlite:///./examples.db")  # not ./stanchion.db
+created = db.create_all(Model.metadata)  # only the missing tables
 outbox: list[str] = []
 
 with db.transaction() as tx:  # BEGIN
@@ -39,4 +41,5 @@ except RuntimeError:
 with db.transaction(read_only=True) as tx:
     assert sorted(a.owner for a in tx.repository(Account).list()) == ["ada", "grace"]
 assert outbox == ["welcome, ada"]
+db.drop_all(Model.metadata, tables=created)  # only what this run created
 db.dispose()

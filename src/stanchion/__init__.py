@@ -1,13 +1,26 @@
 """stanchion: the production data layer for Python services on SQLAlchemy 2."""
 
+from importlib.metadata import version as _version
+
+from stanchion._exports import present_as_public as _present_as_public
 from stanchion.database import AsyncDatabase, Database, DatabaseSettings, Health, PoolStatus
+from stanchion.engine import (
+    CausalityToken,
+    ReplicaHealth,
+    ReplicaState,
+    causality_scope,
+    current_token,
+)
 from stanchion.errors import (
     AlreadyExists,
+    AuthenticationFailed,
     CheckViolation,
     CommitOutcomeUnknown,
+    ConfigurationError,
     ConnectionLost,
     ConstraintViolation,
     DatabaseError,
+    DatabaseNotFound,
     DatabaseUnavailable,
     Deadlock,
     ForeignKeyViolation,
@@ -16,14 +29,17 @@ from stanchion.errors import (
     MigrationConfigError,
     MigrationError,
     NotFound,
+    PrimaryLost,
     QueryTimeout,
     RetryExhausted,
     SerializationFailure,
+    ServerUnreachable,
     StaleData,
     StanchionError,
     TransactionAlreadyOpen,
     TransactionError,
     TransientError,
+    UnsupportedByPooler,
 )
 from stanchion.models import (
     IntegerPK,
@@ -38,17 +54,23 @@ from stanchion.query import KeysetPage, OffsetPage
 from stanchion.repository import AsyncRepository, Repository
 from stanchion.transactions import AsyncUnitOfWork, RetryEvent, RetryPolicy, UnitOfWork
 
+__version__ = _version("stanchion")
+
 __all__ = [
     "AlreadyExists",
     "AsyncDatabase",
     "AsyncRepository",
     "AsyncUnitOfWork",
+    "AuthenticationFailed",
+    "CausalityToken",
     "CheckViolation",
     "CommitOutcomeUnknown",
+    "ConfigurationError",
     "ConnectionLost",
     "ConstraintViolation",
     "Database",
     "DatabaseError",
+    "DatabaseNotFound",
     "DatabaseSettings",
     "DatabaseUnavailable",
     "Deadlock",
@@ -65,12 +87,16 @@ __all__ = [
     "NotFound",
     "OffsetPage",
     "PoolStatus",
+    "PrimaryLost",
     "QueryTimeout",
+    "ReplicaHealth",
+    "ReplicaState",
     "Repository",
     "RetryEvent",
     "RetryExhausted",
     "RetryPolicy",
     "SerializationFailure",
+    "ServerUnreachable",
     "SoftDelete",
     "StaleData",
     "StanchionError",
@@ -80,5 +106,10 @@ __all__ = [
     "TransientError",
     "UUIDv7PK",
     "UnitOfWork",
+    "UnsupportedByPooler",
     "Versioned",
+    "causality_scope",
+    "current_token",
 ]
+
+_present_as_public(__name__, globals(), __all__)

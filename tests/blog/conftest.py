@@ -16,10 +16,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from stanchion import AsyncDatabase, Database
-from stanchion.testing.isolation import aisolated
+from stanchion.engine.backends import backend_for
+from stanchion.testing.isolation import async_isolated
 from stanchion.testing.queries import QueryLog
 from tests import backends as backend_support
-from tests.conftest import backend_url
+from tests.conftest import direct_backend_url
 
 BLOG_TABLES = ("post_tags", "comments", "posts", "tags", "users")
 
@@ -38,17 +39,22 @@ def blog_url(backend: str) -> URL:
     """A database of its own for the app on this backend, built once by the app's migrations."""
     if backend not in _MIGRATED:
         _MIGRATED[backend] = _migrate(backend)
-    return _MIGRATED[backend]
+    return backend_support.through_pooler(_MIGRATED[backend])
 
 
 def _migrate(backend: str) -> URL:
-    base = backend_url(backend)
-    if backend == "sqlite":
-        url = base.set(database=str(base.database).replace(".db", "_blog.db"))
-    else:
-        url = base.set(database=f"{base.database}_blog")
-        backend_support._create_database(base, str(url.database))
-    db = Database(url)
+    base: URL = direct_backend_url(backend)
+    admin = backend_for(base).admin
+    url = admin.sibling_url(base, "blog")
+    if not admin.database_exists(url):
+        admin.create_database(url)
+    rebuild_schema(url)
+    return url
+
+
+def rebuild_schema(url: URL) -> None:
+    """Drop the blog's tables in `url`'s database and build them again with its migrations."""
+    db = Database(url, pooler=None)  # migrations need a session: on the server itself
     try:
         with db.engine.begin() as connection:
             metadata.drop_all(connection)
@@ -56,7 +62,6 @@ def _migrate(backend: str) -> URL:
         upgrade_to_head(db)
     finally:
         db.dispose()
-    return url
 
 
 @pytest.fixture
@@ -70,7 +75,7 @@ async def blog_db(blog_url: URL, request: pytest.FixtureRequest) -> AsyncIterato
         if real_commits:
             yield db
         else:
-            async with aisolated(db):
+            async with async_isolated(db):
                 yield db
         checked_out = db.engine.pool.checkedout()  # type: ignore[attr-defined]
         assert checked_out == 0, f"{checked_out} connection(s) left checked out"

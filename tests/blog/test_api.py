@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,6 +13,7 @@ import pytest
 from tests.blog.conftest import make_post, make_user
 
 pytestmark = pytest.mark.anyio
+_REFERENCE_APP_PAGE = Path(__file__).resolve().parents[2] / "docs" / "reference-app.md"
 
 
 def as_user(user: dict[str, Any]) -> dict[str, str]:
@@ -22,11 +26,13 @@ async def test_user_can_be_created_read_listed_edited_and_deleted(
     ada = await make_user(client, "Ada")
     assert "password" not in ada and "password_hash" not in ada
     assert (await client.get(f"/users/{ada['id']}")).json()["email"] == "ada@example.com"
-    edited = await client.patch(f"/users/{ada['id']}", json={"name": "Ada L.", "role": "admin"})
-    assert edited.status_code == 200 and edited.json()["role"] == "admin"
+    edited = await client.patch(
+        f"/users/{ada['id']}", json={"name": "Ada L."}, headers=as_user(ada)
+    )
+    assert edited.status_code == 200 and edited.json()["name"] == "Ada L."
     listed = (await client.get("/users", params={"name": "Ada L."})).json()
     assert [u["id"] for u in listed["items"]] == [ada["id"]]
-    assert (await client.delete(f"/users/{ada['id']}")).status_code == 204
+    assert (await client.delete(f"/users/{ada['id']}", headers=as_user(ada))).status_code == 204
     missing = await client.get(f"/users/{ada['id']}")
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
@@ -98,6 +104,46 @@ async def test_post_edit_needs_the_current_etag(
     assert current.json()["title"] == "Second" and current.headers["ETag"] == '"3"'
 
 
+@pytest.mark.parametrize(
+    ("if_match", "status"),
+    [
+        ("abc", 400),
+        ('"²"'.encode(), 400),  # str.isdigit() is true for "²": int() would raise, a 500
+        ('"1", "2"', 400),
+        ('"99999999999999999999"', 400),
+        ('W/"1"', 412),  # weak tags never match If-Match's strong comparison
+        ('"7"', 412),
+    ],
+)
+async def test_a_malformed_or_stale_if_match_is_a_client_error(
+    backend: str, client: httpx.AsyncClient, if_match: str | bytes, status: int
+) -> None:
+    ada = await make_user(client, "Ada")
+    url = f"/posts/{(await make_post(client, ada)).json()['id']}"
+    raw = if_match if isinstance(if_match, bytes) else if_match.encode()
+    headers = {**{k.encode(): v.encode() for k, v in as_user(ada).items()}, b"If-Match": raw}
+    edited = await client.patch(url, json={"title": "x"}, headers=headers)
+    assert edited.status_code == status, edited.text
+    assert edited.headers["content-type"] == "application/problem+json"
+    deleted = await client.delete(url, headers=headers)
+    assert deleted.status_code == status, deleted.text
+    assert (await client.get(url)).json()["title"] != "x"
+
+
+async def test_delete_with_a_stale_etag_keeps_the_post(
+    backend: str, client: httpx.AsyncClient
+) -> None:
+    ada = await make_user(client, "Ada")
+    url = f"/posts/{(await make_post(client, ada)).json()['id']}"
+    await client.patch(url, json={"title": "v2"}, headers={**as_user(ada), "If-Match": '"1"'})
+    stale = await client.delete(url, headers={**as_user(ada), "If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert (await client.get(url)).status_code == 200
+    fresh = await client.delete(url, headers={**as_user(ada), "If-Match": '"2"'})
+    assert fresh.status_code == 204
+    assert (await client.get(url)).status_code == 404
+
+
 async def test_only_the_author_may_edit_or_delete_a_post(
     backend: str, client: httpx.AsyncClient
 ) -> None:
@@ -152,7 +198,7 @@ async def test_post_list_filters_sorts_and_pages_without_gaps_or_repeats(
     seen: list[int] = []
     cursor = None
     while True:
-        params = {"author_id__in": ours, "limit": 3, "sort": "-created_at"}
+        params: dict[str, Any] = {"author_id__in": ours, "limit": 3, "sort": "-created_at"}
         page = (
             await client.get("/posts", params={**params, **({"cursor": cursor} if cursor else {})})
         ).json()
@@ -234,7 +280,7 @@ async def test_deleting_a_user_who_wrote_posts_is_a_409(
 ) -> None:
     ada = await make_user(client, "Ada")
     await make_post(client, ada)
-    response = await client.delete(f"/users/{ada['id']}")
+    response = await client.delete(f"/users/{ada['id']}", headers=as_user(ada))
     assert response.status_code == 409
     assert "posts" not in response.json()["detail"]  # no table or constraint names
     assert (await client.get(f"/users/{ada['id']}")).status_code == 200
@@ -262,3 +308,14 @@ async def test_health_is_503_when_the_schema_is_not_migrated(tmp_path: Any) -> N
     await db.dispose()
     assert response.status_code == 503
     assert response.json()["schema_at_head"] is False
+
+
+async def test_the_documented_user_creation_works_as_written(
+    backend: str, client: httpx.AsyncClient
+) -> None:
+    """docs/reference-app.md shows the POST /users body a newcomer copies: it must be complete."""
+    page = _REFERENCE_APP_PAGE.read_text()
+    found = re.search(r"POST http://127\.0\.0\.1:8000/users .*?-d '(\{.*?\})'", page, re.S)
+    assert found, "docs/reference-app.md shows no POST /users example"
+    created = await client.post("/users", json=json.loads(found.group(1)))
+    assert created.status_code == 201, created.text

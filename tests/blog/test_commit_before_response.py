@@ -4,7 +4,7 @@ connection."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
 import anyio
@@ -144,8 +144,8 @@ async def call(app: FastAPI, path: str, sent: list[dict[str, Any]]) -> None:
         await anyio.sleep_forever()
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
 
     await app(scope, receive, send)
 

@@ -13,8 +13,9 @@ import pytest
 pytestmark = pytest.mark.anyio
 
 
-def forged_cursor(*values: Any) -> str:
-    raw = json.dumps({"s": ["-created_at", "-id"], "v": list(values)}).encode()
+def forged_cursor(*values: Any, sort: tuple[str, ...] = ("-created_at", "-id")) -> str:
+    document = {"c": 1, "s": list(sort), "v": list(values)}
+    raw = json.dumps(document, ensure_ascii=False).encode("utf-8", "surrogatepass")
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
@@ -48,6 +49,11 @@ HOSTILE = [
     ("/posts", {"cursor": "eyJzIjpbInRpdGxlIl0sInYiOlsxXX0"}),  # a cursor for another sort
     ("/posts", {"cursor": forged_cursor({"dt": "2024-01-01T00:00:00+00:00"}, 10**30)}),
     ("/posts", {"cursor": forged_cursor("2024-01-01", 1)}),
+    # the three 500s: no UTC time, a lone surrogate, a NUL (PostgreSQL), inside a cursor
+    ("/posts", {"cursor": forged_cursor({"dt": "0001-01-01T00:00:00+14:00"}, 1)}),
+    ("/users", {"cursor": forged_cursor("\udcff", 1, sort=("name", "id"))}),
+    ("/posts", {"cursor": forged_cursor({"dt": "2024-01-01T00:00:00+00:00"}, "1\x00")}),
+    ("/posts", {"cursor": forged_cursor({"dt": "2024-01-01T00:00:00+00:00"}, 1) + ".c2ln"}),
     ("/posts", {"limit": "0"}),
     ("/posts", {"limit": "101"}),
 ]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import backends as backend_support
+from stanchion.engine.backends import backend_for
+from stanchion.testing import databases
 from tests.conftest import backend_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +32,7 @@ def run(example: Path, cwd: Path, database_url: str | None) -> subprocess.Comple
     if database_url:
         env["DATABASE_URL"] = database_url
     return subprocess.run(
-        [sys.executable, str(example)],
+        [sys.executable, "-W", "error", str(example)],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -53,7 +54,12 @@ def test_async_session_example_runs_on_postgresql_by_url_alone(
 ) -> None:
     example = ROOT / "docs" / "examples" / "patterns_async_session.py"
     base = backend_url(backend)
-    url = base.set(database=f"{base.database}_docs")
-    backend_support._create_database(base, str(url.database))
-    done = run(example, tmp_path, url.set(drivername="postgresql").render_as_string(False))
+    admin = backend_for(base).admin
+    url = admin.sibling_url(base, "docs")
+    if not admin.database_exists(url):
+        admin.create_database(url)
+    try:
+        done = run(example, tmp_path, url.set(drivername="postgresql").render_as_string(False))
+    finally:
+        databases.drop(url)  # leave no database behind (docs/testing.md)
     assert done.returncode == 0, done.stderr

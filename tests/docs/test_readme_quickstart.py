@@ -22,10 +22,16 @@ def test_readme_shows_the_quickstart_file_verbatim() -> None:
     assert shown[first : first + len(lines)] == lines
 
 
-def test_quickstart_runs_on_the_default_embedded_sqlite_file(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
-    done = subprocess.run(
-        [sys.executable, str(QUICKSTART)], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    assert (tmp_path / "stanchion.db").exists()
+def test_quickstart_runs_twice_in_memory_and_writes_no_file(tmp_path: Path) -> None:
+    """In memory: safe in any directory, with any DATABASE_URL, any number of times."""
+    env = dict(os.environ, DATABASE_URL="postgresql://nobody@127.0.0.1:1/not_touched")
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-W", "error", str(QUICKSTART)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    assert list(tmp_path.iterdir()) == []

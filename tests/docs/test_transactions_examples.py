@@ -25,7 +25,7 @@ def test_example_runs(example: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
     env["PYTHONPATH"] = str(ROOT / "src")
     done = subprocess.run(
-        [sys.executable, str(example)],
+        [sys.executable, "-W", "error", str(example)],
         cwd=tmp_path,
         env=env,
         capture_output=True,

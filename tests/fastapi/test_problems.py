@@ -37,11 +37,11 @@ def test_each_error_has_its_status_and_says_nothing_internal(
     error: errors.StanchionError, status: int
 ) -> None:
     response = problem_for(error)
-    body = json.loads(response.body)
+    body = json.loads(bytes(response.body))
     assert response.status_code == body["status"] == status
     assert response.media_type == "application/problem+json"
     assert body["type"] == "about:blank" and body["title"]
-    text = response.body.decode()
+    text = bytes(response.body).decode()
     for leak in ("hunter2", "db.internal", "uq_users", "fk_posts", "ck_pages"):
         assert leak not in text
     if status == 503:

@@ -6,17 +6,14 @@ repository's methods are wrapped into coroutines, an async one is the real `Asyn
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from stanchion import AsyncDatabase, AsyncRepository, Database, Repository
-from stanchion.testing.queries import is_transaction_control
 
 
 class _AwaitedRepository:
@@ -104,25 +101,6 @@ class Sides:
     async def close_all(self) -> None:
         for side in self.opened:
             await side.close()
-
-
-@contextmanager
-def counting_statements(engine: Engine) -> Iterator[list[str]]:
-    """Collect the SQL text of every statement `engine` sends while the block runs.
-
-    SAVEPOINT/RELEASE are left out: the test isolation wraps each session in one.
-    """
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not is_transaction_control(statement) or statement.lstrip().upper() == "BEGIN":
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def writes(statements: list[str]) -> list[str]:

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from stanchion import AsyncDatabase, AsyncRepository, Database
+from stanchion.testing.queries import QueryLog
 from tests.conftest import backend_url
-from tests.foundation.harness import Sides, counting_statements, writes
+from tests.foundation.harness import Sides, writes
 from tests.models import Mood, Palette, Shelf, Writer
 
 pytestmark = pytest.mark.anyio
@@ -16,14 +17,14 @@ pytestmark = pytest.mark.anyio
 
 async def test_bulk_insert_fills_uuid7_keys_and_versions(sides: Sides) -> None:
     side = sides.open()
-    with counting_statements(sides.sync_engine) as statements:
+    with QueryLog(sides.sync_engine) as log:
         inserted = await side.repo(Shelf).bulk_insert(
             ({"label": f"s{i:04}"} for i in range(1200)), chunk_size=500
         )
         await side.repo(Writer).bulk_insert([{"name": f"w{i}"} for i in range(50)])
     assert inserted == 1200
     if sides.backend == "postgresql":
-        assert writes(statements) == []  # COPY does not go through cursor.execute
+        assert writes(log.statements) == []  # COPY does not go through cursor.execute
     await side.commit()
 
     reader = sides.open()
@@ -61,9 +62,9 @@ async def test_bulk_insert_copies_through_async_psycopg(
     assert psycopg_async.engine.dialect.is_async
     async with psycopg_async.session() as session:
         shelves = AsyncRepository(session, model=Shelf)
-        with counting_statements(psycopg_async.engine.sync_engine) as statements:
+        with QueryLog(psycopg_async.engine.sync_engine) as log:
             assert await shelves.bulk_insert({"label": f"p{i}"} for i in range(300)) == 300
-        assert writes(statements) == []
+        assert writes(log.statements) == []
         await session.commit()
         assert await shelves.count() == 300
         await session.commit()
@@ -89,3 +90,11 @@ async def test_bulk_insert_and_upsert_convert_json_and_enum_values(sides: Sides)
         "p2": (["red", {"hex": 2}], Mood.calm),
         "p9": ([1], Mood.loud),
     }
+
+
+async def test_bulk_insert_reports_progress_after_each_chunk(sides: Sides) -> None:
+    side = sides.open()
+    done: list[int] = []
+    rows = ({"label": f"p{i:04}"} for i in range(1200))
+    assert await side.repo(Shelf).bulk_insert(rows, chunk_size=500, progress=done.append) == 1200
+    assert done == [500, 1000, 1200]

@@ -48,11 +48,13 @@ def test_every_example_runs_on_the_default_embedded_sqlite_file(tmp_path: Path) 
         (tmp_path / page).mkdir()
         arguments += [str(_example(page)), str(tmp_path / page)]
     done = subprocess.run(
-        [sys.executable, "-c", RUNNER, *arguments],
+        [sys.executable, "-W", "error", "-c", RUNNER, *arguments],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert all((tmp_path / page / "stanchion.db").exists() for page in PAGES)
+    # database.md shows the default file; the others use their own, never the blog's.
+    assert (tmp_path / "database" / "stanchion.db").exists()
+    assert all((tmp_path / page / "examples.db").exists() for page in PAGES[1:])

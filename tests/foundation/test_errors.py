@@ -11,19 +11,23 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from stanchion import (
     AlreadyExists,
     AsyncDatabase,
     CheckViolation,
+    ConfigurationError,
     ConstraintViolation,
     Database,
     DatabaseUnavailable,
     ForeignKeyViolation,
+    InvalidQuery,
     StaleData,
+    StanchionError,
 )
-from stanchion.database._translate import message_for
-from stanchion.database.backends import Backend, backend_for
+from stanchion.engine._translate import message_for
+from stanchion.engine.backends import Backend, backend_for
 from tests.foundation.harness import Sides
 from tests.models import Account, Book, Writer
 
@@ -225,7 +229,7 @@ async def test_exhausted_async_pool_raises_database_unavailable(adb: AsyncDataba
 @pytest.mark.parametrize("name", ["sqlite", "postgresql", "mysql"])
 def test_every_classified_code_has_words(name: str) -> None:
     backend: Backend = backend_for(make_url(f"{name}://"))
-    codes = backend.error_codes()
+    codes = backend.errors.codes()
     assert codes, f"{name} classifies no codes"
     for code, kind in codes.items():
         if issubclass(kind, ConstraintViolation):
@@ -255,3 +259,23 @@ def test_sqlite_restrict_action_is_a_foreign_key_violation(tmp_path: Any) -> Non
             assert connection.exec_driver_sql("SELECT count(*) FROM parent").scalar() == 1
     finally:
         db.dispose()
+
+
+async def test_an_error_no_profile_classifies_stays_sqlalchemys_dbapi_error(
+    sides: Sides,
+) -> None:
+    """docs/errors.md: unclassified driver errors are not re-typed (SQLAlchemy catches them)."""
+    side = sides.open()
+    with pytest.raises(DBAPIError) as caught:
+        await side.run(lambda s: s.execute(text("SELEKT 1 FROM nowhere")))
+    await side.rollback()
+    assert not isinstance(caught.value, StanchionError)
+    assert isinstance(caught.value.orig, sides.sync_engine.dialect.loaded_dbapi.Error)
+
+
+@pytest.mark.parametrize("url", ["oracle://scott:tiger@db/x", "mssql://sa:pw@db/x"])
+def test_an_unsupported_url_is_a_configuration_error_not_a_bad_query(url: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Database(url)
+    assert not isinstance(caught.value, InvalidQuery)  # FastAPI would answer it with a 422
+    assert "tiger" not in str(caught.value) and "pw" not in str(caught.value)

@@ -90,13 +90,15 @@ def test_uuid7_is_monotonic_within_a_process() -> None:
 def test_naming_convention_names_every_constraint() -> None:
     writers, books, accounts = Writer.__table__, Book.__table__, Account.__table__
     assert writers.primary_key.name == "pk_t_writers"
-    assert {c.name for c in writers.constraints if c.name.startswith("uq")} == {"uq_t_writers_name"}
-    assert {c.name for c in accounts.constraints if c.name.startswith("uq")} == {
+    assert {c.name for c in writers.constraints if str(c.name).startswith("uq")} == {
+        "uq_t_writers_name"
+    }
+    assert {c.name for c in accounts.constraints if str(c.name).startswith("uq")} == {
         "uq_t_accounts_owner_region"
     }
     assert {fk.name for fk in books.foreign_key_constraints} == {"fk_t_books_writer_id_t_writers"}
     assert {i.name for i in books.indexes} == {"ix_t_books_writer_id"}
-    assert {c.name for c in books.constraints if c.name.startswith("ck")} == {
+    assert {c.name for c in books.constraints if str(c.name).startswith("ck")} == {
         "ck_t_books_pages_not_negative"
     }
     assert Model.metadata.naming_convention["pk"] == "pk_%(table_name)s"

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def seed(side: Side, pages: list[int]) -> Writer:
-    writer = await side.repo(Writer).add(Writer(name="Ada"))
+    writer: Writer = await side.repo(Writer).add(Writer(name="Ada"))
     books = [Book(title=f"b{i:02}", pages=p, writer_id=writer.id) for i, p in enumerate(pages)]
     await side.repo(Book).add_many(books)
     await side.commit()

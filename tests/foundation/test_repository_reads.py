@@ -14,7 +14,7 @@ pytestmark = pytest.mark.anyio
 
 async def seed(side: Side, **pages_by_title: int) -> Writer:
     """A writer with one book per title, committed."""
-    writer = await side.repo(Writer).add(Writer(name="Ada"))
+    writer: Writer = await side.repo(Writer).add(Writer(name="Ada"))
     books = [Book(title=t, pages=p, writer_id=writer.id) for t, p in pages_by_title.items()]
     await side.repo(Book).add_many(books)
     await side.commit()

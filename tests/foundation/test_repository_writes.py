@@ -33,7 +33,8 @@ async def test_update_writes_allowed_fields_and_refuses_others(sides: Sides) -> 
     ada = await writers.add(Writer(name="Ada"))
     updated = await writers.update(ada.id, {"email": "ada@example.org", "rating": 5})
     assert updated is ada and ada.email == "ada@example.org"
-    for refused in ({"name": "Bob"}, {"version": 9}, {"id": 2}, {"books": []}):
+    refusals: list[dict[str, object]] = [{"name": "Bob"}, {"version": 9}, {"id": 2}, {"books": []}]
+    for refused in refusals:
         with pytest.raises(InvalidQuery):
             await writers.update(ada, refused)
     await side.commit()

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import URL
 
-from stanchion.database.backends import backend_for
 from stanchion.migrations import MigrationConfig
+from stanchion.migrations.testing import scratch_database
 from tests.conftest import backend_url
 
 SAMPLE = Path(__file__).parent / "sample"
@@ -20,17 +19,8 @@ SAMPLE = Path(__file__).parent / "sample"
 @pytest.fixture
 def scratch_url(backend: str) -> Iterator[URL]:
     """An empty database of its own on `backend`, dropped after the test."""
-    yield from fresh_database(backend_url(backend))
-
-
-def fresh_database(base: URL) -> Iterator[URL]:
-    profile = backend_for(base)
-    url = profile.scratch_url(base, f"m{uuid.uuid4().hex[:10]}")
-    profile.create_database(url)
-    try:
+    with scratch_database(backend_url(backend)) as url:
         yield url
-    finally:
-        profile.drop_database(url)
 
 
 @pytest.fixture

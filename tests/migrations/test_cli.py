@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,7 +46,7 @@ def stanchion(*args: str) -> tuple[int, str]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, str]]:
     module = f"notes_{uuid.uuid4().hex[:8]}"
     (tmp_path / f"{module}.py").write_text(MODELS.format(extra=""))
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "notes"\nversion = "0"\n')
@@ -132,3 +135,61 @@ def test_health_reports_reachability(tmp_path: Path) -> None:
     code, out = stanchion("health", "--url", "postgresql://nobody@127.0.0.1:1/none")
     assert code == ExitCode.CONFIG
     assert "unreachable" in out
+
+
+def test_merge_writes_one_head_through_the_python_api(tmp_path: Path) -> None:
+    from tests.migrations.test_api import BRANCH
+
+    root = tmp_path / "sample"
+    shutil.copytree(
+        Path(__file__).parent / "sample", root, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (root / "migrations" / "versions" / "0003b_branch.py").write_text(BRANCH)
+    pyproject = str(root / "pyproject.toml")
+    code, out = stanchion("db", "heads", "-c", pyproject, "--format", "json")
+    assert sorted(json.loads(out)) == ["0003", "0003b"]
+
+    code, out = stanchion("db", "merge", "-m", "join", "-c", pyproject)
+    assert code == 0, out
+    assert "wrote merge revision" in out
+    code, out = stanchion("db", "heads", "-c", pyproject, "--format", "json")
+    (head,) = json.loads(out)
+    assert head not in ("0003", "0003b")
+
+    code, out = stanchion("db", "merge", "-c", pyproject)
+    assert code == ExitCode.ERROR
+    assert "nothing to merge" in out
+
+
+def test_upgrade_shows_each_revision_as_it_is_applied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sample = Path(__file__).resolve().parent / "sample"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'steps.db'}")
+    monkeypatch.syspath_prepend(str(sample))
+    code, out = stanchion("db", "upgrade", "-c", str(sample / "pyproject.toml"))
+    assert code == 0, out
+    applied = [line.strip() for line in out.splitlines() if line.strip().startswith("applied ")]
+    assert [line.split()[1] for line in applied] == ["0001", "0002", "0003"], out
+
+
+def test_plain_alembic_works_with_the_two_line_ini_the_docs_show(tmp_path: Path) -> None:
+    """docs/migrations.md: the plain ``alembic`` command runs a stanchion project's env.py."""
+    import re
+    import shutil
+    import subprocess
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "migrations.md").read_text()
+    found = re.search(r"```ini\n(\[alembic\]\n.*?)```", page, re.S)
+    assert found, "docs/migrations.md shows no alembic.ini"
+    project = tmp_path / "project"
+    shutil.copytree(Path(__file__).resolve().parent / "sample", project)
+    (project / "alembic.ini").write_text(found.group(1))
+    alembic = Path(sys.executable).parent / "alembic"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'plain.db'}", "PYTHONPATH": "."}
+    for args in (["upgrade", "head"], ["current"]):
+        done = subprocess.run(
+            [str(alembic), *args], cwd=project, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+    assert "0003 (head)" in done.stdout

@@ -47,8 +47,8 @@ def test_concurrent_transfers_keep_the_total(backend: str, db: Database) -> None
 async def test_concurrent_async_transfers_keep_the_total(
     backend: str, adb: AsyncDatabase, db: Database
 ) -> None:
-    from tests.transactions.workloads import run_bank_async
+    from tests.transactions.workloads import async_run_bank
 
-    tally, total = await run_bank_async(adb, plan_for(backend))
+    tally, total = await async_run_bank(adb, plan_for(backend))
     report(tally.summary(f"bank async {backend}"))
     check(db, backend, tally, total)

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-from stanchion import AsyncDatabase, Database, RetryPolicy
+from stanchion import AsyncDatabase, AsyncUnitOfWork, Database, RetryPolicy
 from tests.backends import async_url
 from tests.transactions.models import TxCounter
 from tests.transactions.servers import open_transactions
@@ -60,7 +60,7 @@ async def test_random_cancellations_leave_pool_and_data_intact(
     policy = BankPlan().policy(tally)
     outcomes = {"done": 0, "cancelled": 0}
 
-    async def transfer(tx: Any, source: int, target: int, amount: int) -> bool:
+    async def transfer(tx: AsyncUnitOfWork, source: int, target: int, amount: int) -> bool:
         return await tx.session.run_sync(slow_move, source, target, amount)
 
     async def one(ids: list[int], patient: bool) -> None:
@@ -74,7 +74,7 @@ async def test_random_cancellations_leave_pool_and_data_intact(
         except TimeoutError:
             outcomes["cancelled"] += 1
 
-    async def opened(tx: Any) -> list[int]:
+    async def opened(tx: AsyncUnitOfWork) -> list[int]:
         return await tx.session.run_sync(open_accounts, 20)
 
     try:

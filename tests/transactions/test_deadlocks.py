@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from stanchion import Database, Deadlock
+from stanchion import Database, Deadlock, UnitOfWork
 from tests.transactions.models import TxAccount
 from tests.transactions.workloads import (
     START_BALANCE,
@@ -33,7 +33,7 @@ def test_a_deadlock_victim_is_rolled_back_and_retried(backend: str, db: Database
     tally = Tally()
     policy = BankPlan().policy(tally)
 
-    def cross_transfer(tx, source: int, target: int) -> None:
+    def cross_transfer(tx: UnitOfWork, source: int, target: int) -> None:
         shorten_deadlock_detection(tx.session, backend)
         accounts = tx.repository(TxAccount)
         held = accounts.lock(source)

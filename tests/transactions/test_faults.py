@@ -6,6 +6,7 @@ retry is retried, a commit whose outcome is unknown never is; nothing leaks from
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -39,16 +40,26 @@ def count_rows(db: Database) -> list[str]:
 # ----- a backend killed while idle in the pool -----
 
 
-@pytest.mark.backends("postgresql")
-@pytest.mark.parametrize("pre_ping", [True, False], ids=["pre-ping", "no-pre-ping"])
-def test_a_connection_killed_while_idle_is_replaced(
-    backend: str, db: Database, pre_ping: bool
-) -> None:
-    lone = Database(backend_url(backend), pool_size=1, max_overflow=0, pool_pre_ping=pre_ping)
+#: (pool options, seconds idle before the kill, whether the first statement finds it dead).
+PINGS: dict[str, tuple[dict[str, Any], float, bool]] = {
+    "ping-every-checkout": ({"pool_pre_ping_idle": 0}, 0.0, False),
+    "ping-after-idle-idle-long": ({"pool_pre_ping_idle": 0.05}, 0.1, False),
+    "ping-after-idle-used-moments-ago": ({}, 0.0, True),  # the default: 10 s
+    "no-pre-ping": ({"pool_pre_ping": False}, 0.0, True),
+}
+
+
+@pytest.mark.backends("postgresql", "mysql")
+@pytest.mark.needs_session("PgBouncer replaces a server connection killed while idle itself")
+@pytest.mark.parametrize("ping", list(PINGS))
+def test_a_connection_killed_while_idle_is_replaced(backend: str, db: Database, ping: str) -> None:
+    options, idle, found_by_statement = PINGS[ping]
+    lone = Database(backend_url(backend), pool_size=1, max_overflow=0, **options)
     tally = Tally()
     try:
         victim = lone.run(lambda tx: connection_id(tx.session, backend))
         kill(backend, victim)
+        time.sleep(idle)  # idle in the pool at least this long (a lower bound, not a timing)
 
         def write(tx: Any) -> int:
             tx.repository(TxCounter).add(TxCounter(name="after the kill"))
@@ -59,9 +70,10 @@ def test_a_connection_killed_while_idle_is_replaced(
         assert fresh != victim
         assert count_rows(db) == ["after the kill"]
         assert tally.hooks == 1
-        # pre-ping finds the dead connection at checkout; without it the first statement
-        # fails with ConnectionLost and the whole transaction is re-run once.
-        assert tally.retried_errors == ({} if pre_ping else {"ConnectionLost": 1})
+        # A ping at checkout finds the dead connection; a connection used moments ago is not
+        # pinged (nor any without pre-ping): its first statement fails with ConnectionLost
+        # and the retried unit of work re-runs once, on a new connection.
+        assert tally.retried_errors == ({"ConnectionLost": 1} if found_by_statement else {})
     finally:
         lone.dispose()
 

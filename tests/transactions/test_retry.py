@@ -23,10 +23,10 @@ from stanchion import (
     SerializationFailure,
     StaleData,
 )
-from stanchion.database.backends.cockroachdb import CockroachDBBackend
-from stanchion.database.backends.mysql import MySQLBackend
-from stanchion.database.backends.postgresql import PostgreSQLBackend
-from stanchion.database.backends.sqlite import SQLiteBackend
+from stanchion.engine.backends.cockroachdb import CockroachDBBackend
+from stanchion.engine.backends.mysql import MySQLBackend
+from stanchion.engine.backends.postgresql import PostgreSQLBackend
+from stanchion.engine.backends.sqlite import SQLiteBackend
 from tests.transactions.models import TxAccount, TxCounter, TxNote
 from tests.transactions.workloads import Tally
 
@@ -83,7 +83,7 @@ def test_untranslated_driver_errors_are_classified_by_code(
     profile: Any, driver_error: Exception, retryable: bool
 ) -> None:
     if isinstance(driver_error, sqlite3.Error):
-        driver_error.sqlite_errorcode = 5  # type: ignore[attr-defined]  # SQLITE_BUSY
+        driver_error.sqlite_errorcode = 5  # SQLITE_BUSY
     wrapped = OperationalError("statement", {}, driver_error)
     assert RetryPolicy().is_retryable(wrapped, profile) is retryable
 
@@ -91,7 +91,7 @@ def test_untranslated_driver_errors_are_classified_by_code(
 def test_a_commit_with_unknown_outcome_is_never_retryable() -> None:
     policy = RetryPolicy(retry_on=(Exception,))
     assert not policy.is_retryable(CommitOutcomeUnknown("?"), PostgreSQLBackend())
-    ambiguous = CockroachDBBackend().classify(psycopg.errors.lookup("40003")())
+    ambiguous = CockroachDBBackend().errors.classify(psycopg.errors.lookup("40003")())
     assert ambiguous is not None and ambiguous.kind is CommitOutcomeUnknown
     assert policy.is_retryable(ConnectionLost("gone"), PostgreSQLBackend())
     assert not RetryPolicy(retry_connection_lost=False).is_retryable(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from stanchion import AsyncDatabase, Database
+from stanchion import AsyncDatabase, AsyncUnitOfWork, Database
 from tests.transactions.models import TxCounter
 from tests.transactions.workloads import BankPlan, Tally, report, scaled
 
@@ -56,7 +56,7 @@ def test_concurrent_writers_lose_no_increment(db: Database) -> None:
 
 @pytest.mark.anyio
 async def test_concurrent_async_writers_lose_no_increment(adb: AsyncDatabase) -> None:
-    async def create(tx: Any) -> int:
+    async def create(tx: AsyncUnitOfWork) -> int:
         return (await tx.repository(TxCounter).add(TxCounter(name="c", value=0))).id
 
     ident = await adb.run(create)
@@ -73,7 +73,7 @@ async def test_concurrent_async_writers_lose_no_increment(adb: AsyncDatabase) ->
 
     await asyncio.gather(*(writer() for _ in range(WRITERS)))
 
-    async def read(tx: Any) -> int:
+    async def read(tx: AsyncUnitOfWork) -> int:
         return (await tx.session.get_one(TxCounter, ident)).value
 
     assert tally.retries == 0

@@ -10,10 +10,12 @@ from stanchion import (
     AlreadyExists,
     AsyncDatabase,
     AsyncRepository,
+    AsyncUnitOfWork,
     Database,
     Repository,
     TransactionAlreadyOpen,
     TransactionError,
+    UnitOfWork,
 )
 from tests.transactions.models import TxCounter
 
@@ -97,14 +99,15 @@ def test_run_refuses_to_start_inside_an_open_transaction(db: Database) -> None:
 
 
 def test_run_returns_the_function_result_and_commits(db: Database) -> None:
-    def create(tx, name: str, *, value: int) -> int:
+    def create(tx: UnitOfWork, name: str, *, value: int) -> int:
         return tx.repository(TxCounter).add(TxCounter(name=name, value=value)).value
 
     assert db.run(create, "r", value=3) == 3
 
     @db.transactional(isolation_level="SERIALIZABLE")
-    def bump(tx, name: str) -> int:
+    def bump(tx: UnitOfWork, name: str) -> int:
         counter = tx.repository(CounterRepository).by_name(name)
+        assert counter is not None
         counter.value += 1
         return counter.value
 
@@ -150,7 +153,7 @@ async def test_async_savepoint_and_custom_repository_methods(adb: AsyncDatabase)
 @pytest.mark.anyio
 async def test_async_run_and_decorator(adb: AsyncDatabase) -> None:
     @adb.transactional()
-    async def create(tx, name: str) -> str:
+    async def create(tx: AsyncUnitOfWork, name: str) -> str:
         await tx.repository(TxCounter).add(TxCounter(name=name))
         return name
 
@@ -161,7 +164,7 @@ async def test_async_run_and_decorator(adb: AsyncDatabase) -> None:
             await adb.run(anames_in)
 
 
-async def anames_in(tx) -> list[str]:
+async def anames_in(tx: AsyncUnitOfWork) -> list[str]:
     return sorted(c.name for c in await tx.repository(TxCounter).list())
 
 
@@ -180,7 +183,7 @@ def test_a_read_only_transaction_refuses_writes_and_leaves_the_pool_writable(
 @pytest.mark.commits
 @pytest.mark.backends("postgresql", "mysql")  # SQLite has one level: serialisable
 def test_isolation_level_applies_to_one_transaction_only(backend: str, db: Database) -> None:
-    def level(tx) -> str:
+    def level(tx: UnitOfWork) -> str:
         query = "SHOW transaction_isolation" if backend == "postgresql" else "SELECT @@tx_isolation"
         return str(tx.session.execute(text(query)).scalar_one()).upper().replace("-", " ")
 

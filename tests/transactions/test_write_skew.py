@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from stanchion import AsyncDatabase, Database
+from stanchion import AsyncDatabase, AsyncUnitOfWork, Database
 from tests.transactions.models import TxDoctor
 from tests.transactions.workloads import BankPlan, Tally
 
@@ -79,7 +79,7 @@ def leave_sync(db: Database, isolation_level: str, tally: Tally) -> int:
     return db.run(lambda tx: on_call(tx.session))
 
 
-async def leave_async(adb: AsyncDatabase, isolation_level: str, tally: Tally) -> int:
+async def async_leave(adb: AsyncDatabase, isolation_level: str, tally: Tally) -> int:
     async def setup(tx: Any) -> None:
         await tx.session.run_sync(put_on_call)
 
@@ -94,7 +94,7 @@ async def leave_async(adb: AsyncDatabase, isolation_level: str, tally: Tally) ->
             await tx.session.run_sync(go_off_call, name)
             tx.on_commit(tally.hook)
 
-    async def count(tx: Any) -> int:
+    async def count(tx: AsyncUnitOfWork) -> int:
         return await tx.session.run_sync(on_call)
 
     policy = BankPlan().policy(tally)
@@ -123,7 +123,7 @@ def test_serializable_with_retry_keeps_one_doctor_on_call(db: Database) -> None:
 @pytest.mark.anyio
 async def test_async_snapshot_isolation_lets_both_doctors_leave(adb: AsyncDatabase) -> None:
     tally = Tally()
-    assert await leave_async(adb, "REPEATABLE READ", tally) == 0
+    assert await async_leave(adb, "REPEATABLE READ", tally) == 0
     assert tally.retries == 0 and tally.hooks == 2
 
 
@@ -132,6 +132,6 @@ async def test_async_serializable_with_retry_keeps_one_doctor_on_call(
     adb: AsyncDatabase,
 ) -> None:
     tally = Tally()
-    assert await leave_async(adb, "SERIALIZABLE", tally) == 1
+    assert await async_leave(adb, "SERIALIZABLE", tally) == 1
     assert tally.retries >= 1
     assert tally.hooks == 1

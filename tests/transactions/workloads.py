@@ -17,7 +17,14 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from stanchion import AsyncDatabase, Database, RetryEvent, RetryExhausted, RetryPolicy
+from stanchion import (
+    AsyncDatabase,
+    AsyncUnitOfWork,
+    Database,
+    RetryEvent,
+    RetryExhausted,
+    RetryPolicy,
+)
 from tests.transactions.models import TxAccount, TxLedger
 
 START_BALANCE = 1_000
@@ -210,10 +217,10 @@ def run_bank(db: Database, plan: BankPlan) -> tuple[Tally, int]:
     return tally, total
 
 
-async def run_bank_async(adb: AsyncDatabase, plan: BankPlan) -> tuple[Tally, int]:
+async def async_run_bank(adb: AsyncDatabase, plan: BankPlan) -> tuple[Tally, int]:
     """The same bank from asyncio tasks, running `move` through ``run_sync``."""
 
-    async def opened(tx: Any) -> list[int]:
+    async def opened(tx: AsyncUnitOfWork) -> list[int]:
         return await tx.session.run_sync(open_accounts, plan.accounts)
 
     ids = await adb.run(opened)
@@ -253,7 +260,7 @@ async def run_bank_async(adb: AsyncDatabase, plan: BankPlan) -> tuple[Tally, int
             else:
                 tally.declined += 1
 
-    async def read(tx: Any) -> list[int]:
+    async def read(tx: AsyncUnitOfWork) -> list[int]:
         return await tx.session.run_sync(balances)
 
     async def reader() -> None:

@@ -1,5 +1,7 @@
 """docs/errors.md: catching what went wrong, by type, with the details as attributes."""
 
+import os
+
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stanchion import (
@@ -16,13 +18,13 @@ from stanchion import (
 
 
 class Account(Model, IntegerPK, Versioned):
-    __tablename__ = "accounts"
+    __tablename__ = "ex_errors_accounts"
     email: Mapped[str] = mapped_column(unique=True)
     balance: Mapped[int] = mapped_column(default=0)
 
 
-db = Database()
-db.create_all(Model.metadata)
+db = Database(os.environ.get("DATABASE_URL") or "sqlite:///./examples.db")  # not ./stanchion.db
+created = db.create_all(Model.metadata)  # only the missing tables
 with db.transaction() as tx:
     account = tx.repository(Account).add(Account(email="ada@example.com"))
 
@@ -30,7 +32,7 @@ try:
     with db.transaction() as tx:
         tx.repository(Account).add(Account(email="ada@example.com"))
 except AlreadyExists as error:
-    assert error.constraint == "uq_accounts_email" and error.fields == ("email",)
+    assert error.constraint == "uq_ex_errors_accounts_email" and error.fields == ("email",)
     assert "ada@example.com" not in str(error)  # values never reach the message
     assert error.__cause__ is not None  # the driver's own exception
 
@@ -59,4 +61,5 @@ except StanchionError:
     raise  # every stanchion error derives from StanchionError
 finally:
     unreachable.dispose()
+db.drop_all(Model.metadata, tables=created)  # only what this run created
 db.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import asyncpg  # noqa: F401  (imported once, never unloaded by pytester's in-process runs)
 import httpx
 import pytest
 from blogapp import app, reports_db

@@ -1,4 +1,4 @@
-"""``stanchion db``: Alembic's commands configured from pyproject.toml, plus check and lint."""
+"""``stanchion db``: the migrations' Python API on the command line, plus check and lint."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from alembic import command
 from rich.table import Table
 
 from stanchion.cli._output import Format, console, emit_json, errors, fail, run
@@ -20,9 +19,9 @@ from stanchion.migrations.config import MigrationConfig
 from stanchion.migrations.exit_codes import ExitCode
 
 app = typer.Typer(
-    help="Migrations on Alembic, configured by [tool.stanchion] in pyproject.toml.",
+    help="Migrations on Alembic, configured by \\[tool.stanchion] in pyproject.toml.",
     no_args_is_help=True,
-    rich_markup_mode=None,
+    rich_markup_mode="rich",
 )
 
 ConfigOption = Annotated[
@@ -31,7 +30,9 @@ ConfigOption = Annotated[
 ]
 UrlOption = Annotated[
     str | None,
-    typer.Option("--url", help="Database URL (default: [tool.stanchion] url, then DATABASE_URL)."),
+    typer.Option(
+        "--url", help="Database URL (default: \\[tool.stanchion] url, then DATABASE_URL)."
+    ),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", help="text or json.")]
 
@@ -77,7 +78,7 @@ def init(
     ),
 ) -> None:
     """Create the migrations directory (env.py, script template, versions/) and the
-    [tool.stanchion] section of pyproject.toml."""
+    \\[tool.stanchion] section of pyproject.toml."""
     target = pyproject.parent / directory
     if target.exists() and any(target.iterdir()):
         fail(f"{target} already exists and is not empty", ExitCode.CONFIG)
@@ -122,9 +123,9 @@ def merge(
     config: ConfigOption = None,
 ) -> None:
     """Join several heads into one with an empty merge revision."""
-    alembic_config = _config(config).alembic_config()
-    script = run(lambda: api._run(lambda: command.merge(alembic_config, "heads", message)))
-    console.print(f"wrote merge revision {getattr(script, 'revision', '')}")
+    mconfig = _config(config)
+    script = run(lambda: api.merge(mconfig, message))
+    console.print(f"wrote merge revision [bold]{script.revision}[/] {script.path}")
 
 
 # -- moving the database ---------------------------------------------------------------------
@@ -144,8 +145,11 @@ def upgrade(
     if sql:
         console.out(run(lambda: api.offline_sql(mconfig, revision)), end="")
         return
-    with _show_steps():
-        run(lambda: api.upgrade(None, mconfig, revision))
+
+    def applied(step: str) -> None:
+        console.print(f"  applied {step}")
+
+    run(lambda: api.upgrade(None, mconfig, revision, on_step=applied))
     console.print(f"[green]upgraded[/] to {revision}")
 
 
@@ -329,7 +333,7 @@ def lint(
     format: FormatOption = Format.text,
 ) -> None:
     """Find statements that would lock or break production, per revision. Silence one with
-    '# stanchion: allow <rule> -- <reason>' in the revision. Exit 20 on findings."""
+    '# stanchion: allow RULE -- REASON' in the revision. Exit 20 on findings."""
     from stanchion.migrations.lint import lint as run_lint
 
     mconfig = _config(config)

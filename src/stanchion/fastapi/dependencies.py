@@ -31,6 +31,7 @@ def get_database(request: Request) -> AsyncDatabase:
 
 
 DatabaseDep = Annotated[AsyncDatabase, Depends(get_database)]
+"""``db: DatabaseDep`` in a path function: the app's `AsyncDatabase` (set by the lifespan)."""
 
 
 async def get_unit_of_work(db: DatabaseDep) -> AsyncIterator[AsyncUnitOfWork]:
@@ -52,11 +53,11 @@ async def get_session(tx: UnitOfWorkDep) -> AsyncSession:
     return tx.session
 
 
-#: ``tx: UnitOfWorkDep`` in a path function: a unit of work that commits before the response.
 UnitOfWorkDep = Annotated[AsyncUnitOfWork, Depends(get_unit_of_work, scope="function")]
-#: ``tx: ReadOnlyUnitOfWorkDep``: the same for handlers that only read.
+"""``tx: UnitOfWorkDep`` in a path function: a unit of work that commits before the response."""
 ReadOnlyUnitOfWorkDep = Annotated[
     AsyncUnitOfWork, Depends(get_read_only_unit_of_work, scope="function")
 ]
-#: ``session: SessionDep``: the same unit of work's session (``get_db`` done right).
+"""``tx: ReadOnlyUnitOfWorkDep``: the same for handlers that only read."""
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+"""``session: SessionDep``: the same unit of work's session (``get_db`` done right)."""

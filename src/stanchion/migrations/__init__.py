@@ -1,20 +1,22 @@
 """Migrations on Alembic: configuration, a Python API, env.py, safe operations, check and lint."""
 
+from stanchion._exports import present_as_public as _present_as_public
 from stanchion.errors import MigrationConfigError, MigrationError
 from stanchion.migrations.api import (
     SchemaStatus,
+    async_downgrade,
+    async_schema_status,
+    async_upgrade,
     current_revision,
     downgrade,
-    downgrade_async,
     head_revision,
+    merge,
     offline_sql,
     revision,
     schema_status,
-    schema_status_async,
     script_directory,
     stamp,
     upgrade,
-    upgrade_async,
 )
 from stanchion.migrations.config import MigrationConfig
 
@@ -23,16 +25,19 @@ __all__ = [
     "MigrationConfigError",
     "MigrationError",
     "SchemaStatus",
+    "async_downgrade",
+    "async_schema_status",
+    "async_upgrade",
     "current_revision",
     "downgrade",
-    "downgrade_async",
     "head_revision",
+    "merge",
     "offline_sql",
     "revision",
     "schema_status",
-    "schema_status_async",
     "script_directory",
     "stamp",
     "upgrade",
-    "upgrade_async",
 ]
+
+_present_as_public(__name__, globals(), __all__)

@@ -1,4 +1,5 @@
-"""The Python API over Alembic: upgrade, downgrade, stamp, current and head revisions, status.
+"""The Python API over Alembic: upgrade, downgrade, stamp, revision, merge, current and head
+revisions, status.
 
 ``target`` is a URL, a sync ``Connection``/``Engine`` or a `Database`; a connection already in a
 transaction is migrated inside it (the caller commits), otherwise each migration commits.
@@ -7,7 +8,7 @@ transaction is migrated inside it (the caller commits), otherwise each migration
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 from alembic import command
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stanchion.database import AsyncDatabase, Database
 from stanchion.errors import MigrationConfigError, MigrationError
-from stanchion.migrations.config import DIALECT_ATTRIBUTE, MigrationConfig
+from stanchion.migrations.config import DIALECT_ATTRIBUTE, STEP_ATTRIBUTE, MigrationConfig
 
 Target = str | URL | Connection | Engine | Database
 AsyncTarget = AsyncConnection | AsyncEngine | AsyncDatabase
@@ -65,10 +66,17 @@ def _run(action: Callable[[], T]) -> T:
 
 
 def upgrade(
-    target: Target | None = None, config: MigrationConfig | None = None, revision: str = "head"
+    target: Target | None = None,
+    config: MigrationConfig | None = None,
+    revision: str = "head",
+    *,
+    on_step: Callable[[str], object] | None = None,
 ) -> None:
-    """Upgrade `target` (default: the configured database) to `revision`."""
+    """Upgrade `target` (default: the configured database) to `revision`; `on_step` is told
+    each revision as it is applied (``"0002 (0001 -> 0002): create posts"``)."""
     alembic_config = alembic_config_for(target, config)
+    if on_step is not None:
+        alembic_config.attributes[STEP_ATTRIBUTE] = on_step
     _run(lambda: command.upgrade(alembic_config, revision))
 
 
@@ -88,28 +96,28 @@ def stamp(
     _run(lambda: command.stamp(alembic_config, revision))
 
 
-async def upgrade_async(
+async def async_upgrade(
     target: AsyncTarget, config: MigrationConfig | None = None, revision: str = "head"
 ) -> None:
     """`upgrade` from async code, on an async connection, engine or `AsyncDatabase`."""
-    await _on_async(target, lambda connection: upgrade(connection, config, revision))
+    await _async_on(target, lambda connection: upgrade(connection, config, revision))
 
 
-async def downgrade_async(
+async def async_downgrade(
     target: AsyncTarget, config: MigrationConfig | None = None, revision: str = "-1"
 ) -> None:
     """`downgrade` from async code."""
-    await _on_async(target, lambda connection: downgrade(connection, config, revision))
+    await _async_on(target, lambda connection: downgrade(connection, config, revision))
 
 
-async def schema_status_async(
+async def async_schema_status(
     target: AsyncTarget, config: MigrationConfig | None = None
 ) -> SchemaStatus:
     """`schema_status` from async code (for health endpoints)."""
-    return await _on_async(target, lambda connection: schema_status(connection, config))
+    return await _async_on(target, lambda connection: schema_status(connection, config))
 
 
-async def _on_async(target: AsyncTarget, work: Callable[[Connection], T]) -> T:
+async def _async_on(target: AsyncTarget, work: Callable[[Connection], T]) -> T:
     if isinstance(target, AsyncConnection):
         return await target.run_sync(work)
     engine = target.engine if isinstance(target, AsyncDatabase) else target
@@ -178,6 +186,32 @@ def revision(
     )
     if not isinstance(result, Script):
         raise MigrationError("alembic wrote no single revision")
+    return result
+
+
+def merge(
+    config: MigrationConfig | None = None,
+    message: str = "merge heads",
+    *,
+    revisions: Sequence[str] | None = None,
+    rev_id: str | None = None,
+) -> Script:
+    """Write an empty revision that joins `revisions` (default: every head) into one head.
+
+    When two branches each added a revision, the history has two heads and ``upgrade head``
+    refuses; the merge revision depends on both, so the history is one line again.
+    """
+    scripts = script_directory(config)
+    heads = list(revisions) if revisions is not None else list(scripts.get_heads())
+    if len(heads) < 2:
+        raise MigrationError(
+            f"nothing to merge: {len(heads)} head{'s' * (len(heads) != 1)} given "
+            "(a merge joins two or more)"
+        )
+    alembic_config = _config(config).alembic_config()
+    result = _run(lambda: command.merge(alembic_config, heads, message, rev_id=rev_id))
+    if not isinstance(result, Script):
+        raise MigrationError("alembic wrote no merge revision")
     return result
 
 

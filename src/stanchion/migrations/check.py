@@ -19,8 +19,8 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import URL, Connection, make_url
 
 from stanchion.database import Database
-from stanchion.database._url import resolve_url
-from stanchion.database.backends import backend_for
+from stanchion.engine.backends import DDL, backend_for
+from stanchion.engine.url import with_driver
 from stanchion.migrations import api
 from stanchion.migrations._render import render_ops
 from stanchion.migrations.config import MigrationConfig
@@ -88,7 +88,7 @@ def check(
     base = make_url(config.database_settings().url.get_secret_value()) if url is None else url
     base = make_url(base) if isinstance(base, str) else base
     # Checks run on the sync driver of the same database, whatever driver the app uses.
-    base = resolve_url(base.set(drivername=base.get_backend_name()), is_async=False)
+    base = with_driver(base.set(drivername=base.get_backend_name()), is_async=False)
     with _database(base, scratch) as target:
         database = Database(target, pool_size=1, max_overflow=0)
         try:
@@ -122,8 +122,7 @@ def _upgrade(config: MigrationConfig, connection: Connection) -> CheckResult:
 
 
 def _drift(config: MigrationConfig, connection: Connection) -> CheckResult:
-    backend = backend_for(connection.engine.url)
-    options = configure_options(config, backend, {}, connection.dialect)
+    options = configure_options(config, {}, connection.dialect)
     context = MigrationContext.configure(
         connection,
         opts={
@@ -153,11 +152,11 @@ def _drift(config: MigrationConfig, connection: Connection) -> CheckResult:
 def _round_trip(config: MigrationConfig, connection: Connection) -> CheckResult:
     scripts = api.script_directory(config)
     revisions = list(reversed(list(scripts.walk_revisions("base", "heads"))))
-    backend = backend_for(connection.engine.url)
+    ddl = backend_for(connection.engine.url).ddl
     step = "downgrade head → base"
     try:
         api.downgrade(connection, config, "base")
-        leftovers = _leftovers(config, connection, backend)
+        leftovers = _leftovers(config, connection, ddl)
         if leftovers:
             return CheckResult(
                 "round-trip",
@@ -185,13 +184,13 @@ def _round_trip(config: MigrationConfig, connection: Connection) -> CheckResult:
     )
 
 
-def _leftovers(config: MigrationConfig, connection: Connection, backend: Any) -> list[str]:
+def _leftovers(config: MigrationConfig, connection: Connection, ddl: DDL) -> list[str]:
     tables = [
         f"table {name}"
         for name in inspect(connection).get_table_names()
         if name != config.version_table and not config.is_excluded(name)
     ]
-    enums = [f"enum type {name}" for name in backend.enum_type_names(connection)]
+    enums = [f"enum type {name}" for name in ddl.enum_type_names(connection)]
     connection.rollback()
     return tables + enums
 
@@ -211,10 +210,10 @@ def _database(base: URL, scratch: bool) -> Iterator[URL]:
     if not scratch:
         yield base
         return
-    backend = backend_for(base)
-    url = backend.scratch_url(base, f"check_{uuid.uuid4().hex[:8]}")
-    backend.create_database(url)
+    admin = backend_for(base).admin
+    url = admin.scratch_url(base, f"check_{uuid.uuid4().hex[:8]}")
+    admin.create_database(url)
     try:
         yield url
     finally:
-        backend.drop_database(url)
+        admin.drop_database(url)

@@ -19,7 +19,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import MetaData
 from sqlalchemy.engine import URL
 
-from stanchion.database.settings import DatabaseSettings
+from stanchion.engine.settings import DatabaseSettings
 from stanchion.errors import MigrationConfigError
 
 #: The key of ``alembic.config.Config.attributes`` under which env.py finds this configuration.
@@ -28,6 +28,8 @@ CONFIG_ATTRIBUTE = "stanchion_config"
 CONNECTION_ATTRIBUTE = "connection"
 #: Offline runs may name a dialect to render SQL for ("postgresql", "mysql") instead of the URL's.
 DIALECT_ATTRIBUTE = "stanchion_dialect"
+#: ``config.attributes`` key of a callable told each applied step ("0001 -> 0002, create posts").
+STEP_ATTRIBUTE = "stanchion_on_step"
 
 DEFAULT_LOCK_TIMEOUT_MS = 5_000
 
@@ -85,12 +87,24 @@ class MigrationConfig:
     # -- what the migrations run against ------------------------------------------------------
 
     def database_settings(self) -> DatabaseSettings:
-        """The `DatabaseSettings` for the migration database: ``url`` if set, else the env."""
+        """The `DatabaseSettings` for the migration database: ``url`` if set, else the env.
+
+        Migrations need a session of their own (``SET lock_timeout``, work outside a
+        transaction): behind a transaction-mode pooler they use ``direct_url``, or refuse."""
         if self.url is None:
-            return DatabaseSettings()
-        url = self.url
-        text = url if isinstance(url, str) else url.render_as_string(hide_password=False)
-        return DatabaseSettings(url=text)
+            settings = DatabaseSettings()
+        else:
+            url = self.url
+            text = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+            settings = DatabaseSettings(url=text)
+        if settings.pooler is None:
+            return settings
+        if settings.direct_url is None:
+            raise MigrationConfigError(
+                f"migrations cannot run through pooler={settings.pooler!r}: they need a session "
+                "of their own; set DATABASE_DIRECT_URL to the server itself"
+            )
+        return settings.model_copy(update={"url": settings.direct_url, "pooler": None})
 
     def target_metadata(self) -> MetaData | list[MetaData] | None:
         """Import the models' metadata named by ``metadata`` (None when no models are tracked)."""

@@ -18,12 +18,14 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stanchion.database import AsyncDatabase, Database
-from stanchion.database.backends import Backend, backend_for
-from stanchion.migrations import operations as _operations  # registers op.* safe operations
+from stanchion.engine.backends import DDL, backend_for, backend_for_dialect
+from stanchion.migrations import operations  # noqa: F401  (registers the op.* safe operations)
 from stanchion.migrations._render import render_item, server_default_comparison
+from stanchion.migrations.autogenerate import revision_directives
 from stanchion.migrations.config import (
     CONNECTION_ATTRIBUTE,
     DIALECT_ATTRIBUTE,
+    STEP_ATTRIBUTE,
     MigrationConfig,
     config_from_alembic,
 )
@@ -47,9 +49,9 @@ def run_migrations(context: EnvironmentContext | None = None, **configure: Any) 
 
 
 def configure_options(
-    mconfig: MigrationConfig, backend: Backend, extra: dict[str, Any], dialect: Any
+    mconfig: MigrationConfig, extra: dict[str, Any], dialect: Any
 ) -> dict[str, Any]:
-    """The options every stanchion migration run uses (``extra`` wins)."""
+    """The options every stanchion migration run uses on `dialect` (``extra`` wins)."""
     metadata = mconfig.target_metadata()
     if metadata is None:
         metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -69,10 +71,10 @@ def configure_options(
         "target_metadata": metadata,
         "compare_type": True,
         "compare_server_default": server_default_comparison(dialect),
-        "render_as_batch": backend.migration_batch_mode,
+        "render_as_batch": backend_for_dialect(dialect).ddl.rebuilds_tables,
         "transaction_per_migration": True,
         "version_table": mconfig.version_table,
-        "process_revision_directives": _operations.revision_directives(user_directives),
+        "process_revision_directives": revision_directives(user_directives),
         "render_item": render_item(user_render),
         "include_object": include_object,
         "user_module_prefix": None,
@@ -88,15 +90,14 @@ def _run_offline(
         url = make_url(f"{dialect}://")
     else:
         url = make_url(mconfig.database_settings().url.get_secret_value())
-    backend = backend_for(url)
     context.configure(
         url=url,
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
-        **configure_options(mconfig, backend, dict(extra), url.get_dialect()),
+        **configure_options(mconfig, dict(extra), url.get_dialect()),
     )
     if mconfig.lock_timeout_ms:
-        for statement in backend.lock_timeout_sql(mconfig.lock_timeout_ms):
+        for statement in backend_for(url).ddl.lock_timeout_sql(mconfig.lock_timeout_ms):
             context.execute(statement)
     with context.begin_transaction():
         context.run_migrations()
@@ -118,18 +119,33 @@ def _run_on_target(
     elif isinstance(target, AsyncEngine):
         engine = target
 
-        async def run_async() -> None:
+        async def async_run() -> None:
             async with engine.connect() as connection:
                 await connection.run_sync(run)
 
-        run_coroutine(run_async)
+        run_coroutine(async_run)
     elif isinstance(target, AsyncConnection):
         raise TypeError(
             "an AsyncConnection cannot be migrated from sync code: use "
-            "stanchion.migrations.upgrade_async(connection, config) instead"
+            "stanchion.migrations.async_upgrade(connection, config) instead"
         )
     else:
         raise TypeError(f"cannot migrate through a {type(target).__name__}")
+
+
+def _reporting(on_step: Callable[[str], object], user: Any) -> Callable[..., None]:
+    """Alembic's ``on_version_apply`` hook: tell `on_step` each revision just applied."""
+
+    def on_version_apply(**kwargs: Any) -> None:
+        if user is not None:
+            user(**kwargs)
+        step = kwargs["step"]
+        source = ", ".join(step.source_revision_ids) or "base"
+        target = ", ".join(step.destination_revision_ids) or "base"
+        revision = step.up_revision_id if step.is_upgrade else source
+        on_step(f"{revision} ({source} -> {target}): {step.up_revision.doc or ''}".rstrip(": "))
+
+    return on_version_apply
 
 
 def run_on_connection(
@@ -139,12 +155,15 @@ def run_on_connection(
     connection: Connection,
 ) -> None:
     """Migrate on `connection`: its own transactions per migration, or inside the caller's."""
-    backend = backend_for(connection.engine.url)
+    ddl = backend_for(connection.engine.url).ddl
     external = connection.in_transaction()
-    backend.begin_migrations(connection, mconfig.lock_timeout_ms)
+    ddl.begin_migrations(connection, mconfig.lock_timeout_ms)
     if not external and connection.in_transaction():
         connection.commit()
-    options = configure_options(mconfig, backend, dict(extra), connection.dialect)
+    options = configure_options(mconfig, dict(extra), connection.dialect)
+    on_step = context.config.attributes.get(STEP_ATTRIBUTE)
+    if on_step is not None:
+        options["on_version_apply"] = _reporting(on_step, options.get("on_version_apply"))
     context.configure(connection=connection, **options)
     try:
         with context.begin_transaction():
@@ -155,18 +174,18 @@ def run_on_connection(
         if not external:
             if connection.in_transaction():
                 connection.rollback()
-            _end(backend, connection, mconfig)
+            _end(ddl, connection, mconfig)
         raise
     if external:
-        backend.end_migrations(connection, mconfig.lock_timeout_ms)
+        ddl.end_migrations(connection, mconfig.lock_timeout_ms)
         return
     if connection.in_transaction():
         connection.commit()
-    _end(backend, connection, mconfig)
+    _end(ddl, connection, mconfig)
 
 
-def _end(backend: Backend, connection: Connection, mconfig: MigrationConfig) -> None:
-    backend.end_migrations(connection, mconfig.lock_timeout_ms)
+def _end(ddl: DDL, connection: Connection, mconfig: MigrationConfig) -> None:
+    ddl.end_migrations(connection, mconfig.lock_timeout_ms)
     if connection.in_transaction():
         connection.commit()
 
@@ -197,14 +216,14 @@ def _run_on_url(
     if "+" in url.drivername and url.get_dialect().is_async:
         async_database = AsyncDatabase(settings=settings)
 
-        async def run_async() -> None:
+        async def async_run() -> None:
             try:
                 async with async_database.engine.connect() as connection:
                     await connection.run_sync(run)
             finally:
                 await async_database.dispose()
 
-        run_coroutine(run_async)
+        run_coroutine(async_run)
         return
     database = Database(settings=settings)
     try:

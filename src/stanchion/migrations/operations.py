@@ -1,38 +1,38 @@
 """Safe operations for revisions: ``op.create_index_concurrently``, ``op.add_enum_value``...
 
 Importing this module registers them on Alembic's ``op`` (stanchion's env.py does). Each one
-does the online form on PostgreSQL and MySQL and the plain form where nothing else exists.
+runs the online form the backend's DDL facet writes (PostgreSQL, MySQL), and Alembic's plain
+form where the database has nothing better. The SQL itself lives in the backend profiles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from alembic.autogenerate import renderers
-from alembic.autogenerate.api import AutogenContext
 from alembic.operations import MigrateOperation, Operations
-from alembic.operations import ops as alembic_ops
-from sqlalchemy import Column, Enum
-from sqlalchemy.engine import URL
-from sqlalchemy.schema import CreateIndex
-from sqlalchemy.sql.elements import conv
+from sqlalchemy.engine import Dialect
 
-from stanchion.database.backends import Backend, backend_for
+from stanchion.engine.backends import DDL, Steps, backend_for_dialect
 
 
-def backend_of(operations: Operations) -> Backend:
-    """The stanchion backend profile of the database these operations run against."""
-    return backend_for(URL.create(operations.get_context().dialect.name))
+def _ddl(operations: Operations) -> tuple[DDL, Dialect]:
+    """The DDL facet of the database these operations run against, and its dialect."""
+    context = operations.get_context()
+    return backend_for_dialect(context.dialect).ddl, context.dialect
 
 
-def _quote(operations: Operations, name: str) -> str:
-    return operations.get_context().dialect.identifier_preparer.quote(name)
-
-
-def _table(operations: Operations, table_name: str, schema: str | None) -> str:
-    table = _quote(operations, table_name)
-    return f"{_quote(operations, schema)}.{table}" if schema else table
+def _run(operations: Operations, steps: Steps) -> None:
+    """Run the statements a backend's DDL facet wrote, outside the transaction if they must."""
+    if not steps.statements:
+        return
+    if not steps.outside_transaction:
+        for statement in steps.statements:
+            operations.execute(statement)
+        return
+    with operations.get_context().autocommit_block():
+        for statement in steps.statements:
+            operations.execute(statement)
 
 
 # -- indexes ---------------------------------------------------------------------------------
@@ -98,45 +98,28 @@ class DropIndexConcurrentlyOp(MigrateOperation):
 
 @Operations.implementation_for(CreateIndexConcurrentlyOp)
 def _create_index_concurrently(operations: Operations, op: CreateIndexConcurrentlyOp) -> None:
-    backend = backend_of(operations)
-    if backend.online_ddl_needs_autocommit:
-        with operations.get_context().autocommit_block():
-            operations.create_index(
-                op.index_name,
-                op.table_name,
-                op.columns,
-                unique=op.unique,
-                schema=op.schema,
-                **backend.online_index_options,
-                **op.kw,
-            )
-    elif backend.online_ddl_options:
-        index = operations.schema_obj.index(
-            op.index_name, op.table_name, op.columns, schema=op.schema, unique=op.unique, **op.kw
-        )
-        ddl = CreateIndex(index).compile(dialect=operations.get_context().dialect)
-        operations.execute(f"{ddl} {' '.join(backend.online_ddl_options)}")
-    else:
+    ddl, dialect = _ddl(operations)
+    index = operations.schema_obj.index(
+        op.index_name, op.table_name, op.columns, schema=op.schema, unique=op.unique, **op.kw
+    )
+    steps = ddl.create_index_online(index, dialect)
+    if steps is None:
         operations.create_index(
             op.index_name, op.table_name, op.columns, unique=op.unique, schema=op.schema, **op.kw
         )
+    else:
+        _run(operations, steps)
 
 
 @Operations.implementation_for(DropIndexConcurrentlyOp)
 def _drop_index_concurrently(operations: Operations, op: DropIndexConcurrentlyOp) -> None:
-    backend = backend_of(operations)
-    if backend.online_ddl_needs_autocommit:
-        with operations.get_context().autocommit_block():
-            operations.drop_index(
-                op.index_name, op.table_name, schema=op.schema, **backend.online_index_options
-            )
-    elif backend.online_ddl_options:
-        table = _table(operations, op.table_name, op.schema)
-        index = _quote(operations, op.index_name)
-        options = ", ".join(backend.online_ddl_options)
-        operations.execute(f"ALTER TABLE {table} DROP INDEX {index}, {options}")
-    else:
+    ddl, dialect = _ddl(operations)
+    index = operations.schema_obj.index(op.index_name, op.table_name, [], schema=op.schema)
+    steps = ddl.drop_index_online(index, dialect)
+    if steps is None:
         operations.drop_index(op.index_name, op.table_name, schema=op.schema)
+    else:
+        _run(operations, steps)
 
 
 # -- constraints -----------------------------------------------------------------------------
@@ -182,20 +165,33 @@ class CreateForeignKeyNotValidOp(MigrateOperation):
 
 @Operations.implementation_for(CreateForeignKeyNotValidOp)
 def _create_foreign_key_not_valid(operations: Operations, op: CreateForeignKeyNotValidOp) -> None:
-    backend = backend_of(operations)
-    args = (op.constraint_name, op.source_table, op.referent_table, op.local_cols, op.remote_cols)
-    if backend.migration_batch_mode:
+    ddl, dialect = _ddl(operations)
+    if ddl.rebuilds_tables:
         with operations.batch_alter_table(op.source_table) as batch:
-            batch.create_foreign_key(args[0], *args[2:], **op.kw)
+            batch.create_foreign_key(
+                op.constraint_name, op.referent_table, op.local_cols, op.remote_cols, **op.kw
+            )
         return
-    extra: dict[str, Any] = dict(op.kw)
-    if backend.supports_not_valid:
-        extra["postgresql_not_valid"] = True
-    for statement in backend.unchecked_constraint_sql[0:1]:
-        operations.execute(statement)
-    operations.create_foreign_key(*args, **extra)
-    for statement in backend.unchecked_constraint_sql[1:2]:
-        operations.execute(statement)
+    constraint = operations.schema_obj.foreign_key_constraint(
+        op.constraint_name,
+        op.source_table,
+        op.referent_table,
+        op.local_cols,
+        op.remote_cols,
+        **op.kw,
+    )
+    steps = ddl.add_foreign_key_unchecked(constraint, dialect)
+    if steps is None:
+        operations.create_foreign_key(
+            op.constraint_name,
+            op.source_table,
+            op.referent_table,
+            op.local_cols,
+            op.remote_cols,
+            **op.kw,
+        )
+    else:
+        _run(operations, steps)
 
 
 @Operations.register_operation("validate_constraint")
@@ -223,13 +219,8 @@ class ValidateConstraintOp(MigrateOperation):
 
 @Operations.implementation_for(ValidateConstraintOp)
 def _validate_constraint(operations: Operations, op: ValidateConstraintOp) -> None:
-    if not backend_of(operations).supports_not_valid:
-        return
-    table = _table(operations, op.table_name, op.schema)
-    with operations.get_context().autocommit_block():
-        operations.execute(
-            f"ALTER TABLE {table} VALIDATE CONSTRAINT {_quote(operations, op.constraint_name)}"
-        )
+    ddl, dialect = _ddl(operations)
+    _run(operations, ddl.validate_constraint(op.table_name, op.constraint_name, op.schema, dialect))
 
 
 @Operations.register_operation("set_not_null")
@@ -278,44 +269,34 @@ class SetNotNullOp(MigrateOperation):
 
 @Operations.implementation_for(SetNotNullOp)
 def _set_not_null(operations: Operations, op: SetNotNullOp) -> None:
-    backend = backend_of(operations)
-    if not backend.supports_not_valid:
-        if op.existing_type is None:
-            raise TypeError(f"set_not_null needs existing_type= on {backend.name}")
-        if backend.migration_batch_mode:
-            with operations.batch_alter_table(op.table_name, schema=op.schema) as batch:
-                batch.alter_column(op.column_name, nullable=False, existing_type=op.existing_type)
-        elif backend.online_ddl_options:
-            # Redefine the column in place with writes allowed, or fail instead of locking.
-            dialect = operations.get_context().dialect
-            kind = dialect.type_compiler_instance.process(op.existing_type)
-            default = f" DEFAULT {op.existing_server_default}" if op.existing_server_default else ""
-            table = _table(operations, op.table_name, op.schema)
-            column = _quote(operations, op.column_name)
-            options = ", ".join(backend.online_ddl_options)
-            operations.execute(
-                f"ALTER TABLE {table} MODIFY {column} {kind} NOT NULL{default}, {options}"
-            )
-        else:
-            operations.alter_column(
-                op.table_name,
-                op.column_name,
-                nullable=False,
-                existing_type=op.existing_type,
-                schema=op.schema,
-            )
-        return
-    check = f"ck_{op.table_name}_{op.column_name}_not_null"[:63]
-    table = _table(operations, op.table_name, op.schema)
-    column = _quote(operations, op.column_name)
-    name = _quote(operations, check)
-    with operations.get_context().autocommit_block():
-        operations.execute(
-            f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({column} IS NOT NULL) NOT VALID"
+    ddl, dialect = _ddl(operations)
+    if not ddl.rebuilds_tables:
+        steps = ddl.set_not_null_online(
+            op.table_name,
+            op.column_name,
+            existing_type=op.existing_type,
+            existing_server_default=op.existing_server_default,
+            schema=op.schema,
+            dialect=dialect,
         )
-        operations.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
-        operations.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL")
-        operations.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        if steps is not None:
+            _run(operations, steps)
+            return
+    if op.existing_type is None:
+        raise TypeError(
+            "set_not_null needs existing_type= on this database: it redefines the column"
+        )
+    if ddl.rebuilds_tables:
+        with operations.batch_alter_table(op.table_name, schema=op.schema) as batch:
+            batch.alter_column(op.column_name, nullable=False, existing_type=op.existing_type)
+        return
+    operations.alter_column(
+        op.table_name,
+        op.column_name,
+        nullable=False,
+        existing_type=op.existing_type,
+        schema=op.schema,
+    )
 
 
 # -- enums -----------------------------------------------------------------------------------
@@ -358,16 +339,11 @@ class AddEnumValueOp(MigrateOperation):
 
 @Operations.implementation_for(AddEnumValueOp)
 def _add_enum_value(operations: Operations, op: AddEnumValueOp) -> None:
-    if not backend_of(operations).has_enum_types:
-        return
-    place = ""
-    if op.before is not None:
-        place = f" BEFORE {_literal(op.before)}"
-    elif op.after is not None:
-        place = f" AFTER {_literal(op.after)}"
-    name = _table(operations, op.enum_name, op.schema)
-    with operations.get_context().autocommit_block():
-        operations.execute(f"ALTER TYPE {name} ADD VALUE IF NOT EXISTS {_literal(op.value)}{place}")
+    ddl, dialect = _ddl(operations)
+    steps = ddl.add_enum_value(
+        op.enum_name, op.value, before=op.before, after=op.after, schema=op.schema, dialect=dialect
+    )
+    _run(operations, steps)
 
 
 @Operations.register_operation("drop_enum")
@@ -388,141 +364,5 @@ class DropEnumOp(MigrateOperation):
 
 @Operations.implementation_for(DropEnumOp)
 def _drop_enum(operations: Operations, op: DropEnumOp) -> None:
-    if backend_of(operations).has_enum_types:
-        operations.execute(f"DROP TYPE IF EXISTS {_table(operations, op.enum_name, op.schema)}")
-
-
-@renderers.dispatch_for(DropEnumOp)
-def _render_drop_enum(autogen_context: AutogenContext, op: DropEnumOp) -> str:
-    schema = f", schema={op.schema!r}" if op.schema else ""
-    return f"op.drop_enum({op.enum_name!r}{schema})"
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-# -- autogenerate: drop the enum types a revision created, on downgrade -----------------------
-
-Directive = Callable[[Any, Any, list[Any]], None]
-
-
-def revision_directives(user_hook: Directive | None = None) -> Directive:
-    """A ``process_revision_directives`` hook: after `user_hook`, make every autogenerated
-    downgrade drop the named enum types its upgrade created (Alembic leaves them behind)."""
-
-    def hook(context: Any, revision: Any, directives: list[Any]) -> None:
-        if user_hook is not None:
-            user_hook(context, revision, directives)
-        for script in directives:
-            if not isinstance(script, alembic_ops.MigrationScript):
-                continue
-            for ops in (script.upgrade_ops, script.downgrade_ops):
-                if ops is not None:
-                    _keep_indexes_of_dropped_tables(ops)
-                    _build_indexes_online(ops)
-            names = _created_enums(script.upgrade_ops)
-            if names and script.downgrade_ops is not None:
-                script.downgrade_ops.ops.extend(DropEnumOp(name) for name in names)
-
-    return hook
-
-
-def _build_indexes_online(container: Any) -> None:
-    """Write index changes on tables that already exist as the online operations, which lint
-    accepts; indexes of tables created in the same revision stay plain (nobody waits on them)."""
-    created = {
-        (op.schema, op.table_name)
-        for op in container.ops
-        if isinstance(op, alembic_ops.CreateTableOp)
-    }
-
-    def online(op: Any) -> Any:
-        if (getattr(op, "schema", None), getattr(op, "table_name", None)) in created:
-            return op
-        if isinstance(op, alembic_ops.CreateIndexOp) and not op.kw and op.index_name:
-            names = [c.name for c in op.columns if isinstance(c, Column)]
-            if len(names) == len(op.columns):  # plain columns only, no expressions
-                return CreateIndexConcurrentlyOp(
-                    op.index_name, op.table_name, names, unique=bool(op.unique), schema=op.schema
-                )
-        if (
-            isinstance(op, alembic_ops.DropIndexOp)
-            and op.table_name
-            and set(op.kw) <= {"unique"}  # the reverse of a plain create carries only this
-        ):
-            return DropIndexConcurrentlyOp(op.index_name, op.table_name, schema=op.schema)
-        return op
-
-    result: list[Any] = []
-    for op in container.ops:
-        if not isinstance(op, alembic_ops.ModifyTableOps):
-            result.append(online(op))
-            continue
-        # Online index ops run at once, while a batch block runs at its end: drop indexes
-        # before the block (its column drops would take them along), create them after it.
-        converted = [online(o) for o in op.ops]
-        drops = [o for o in converted if isinstance(o, DropIndexConcurrentlyOp)]
-        creates = [o for o in converted if isinstance(o, CreateIndexConcurrentlyOp)]
-        op.ops = [o for o in converted if o not in drops and o not in creates]
-        result.extend([*drops, *([op] if op.ops else []), *creates])
-    container.ops = result
-
-
-def _name(name: Any) -> str:
-    return f"op.f({str(name)!r})" if isinstance(name, conv) else repr(str(name))
-
-
-@renderers.dispatch_for(CreateIndexConcurrentlyOp)
-def _render_create_index_concurrently(
-    autogen_context: AutogenContext, op: CreateIndexConcurrentlyOp
-) -> str:
-    extra = ", unique=True" if op.unique else ""
-    extra += f", schema={op.schema!r}" if op.schema else ""
-    return (
-        f"op.create_index_concurrently({_name(op.index_name)}, {op.table_name!r}, "
-        f"{op.columns!r}{extra})"
-    )
-
-
-@renderers.dispatch_for(DropIndexConcurrentlyOp)
-def _render_drop_index_concurrently(
-    autogen_context: AutogenContext, op: DropIndexConcurrentlyOp
-) -> str:
-    extra = f", schema={op.schema!r}" if op.schema else ""
-    return f"op.drop_index_concurrently({_name(op.index_name)}, {op.table_name!r}{extra})"
-
-
-def _keep_indexes_of_dropped_tables(container: Any) -> None:
-    """Drop no index of a table that is dropped anyway: the table takes its indexes along, and
-    MySQL refuses to drop an index a foreign key still needs (error 1553)."""
-    dropped = {
-        (op.schema, op.table_name)
-        for op in container.ops
-        if isinstance(op, alembic_ops.DropTableOp)
-    }
-    kept = []
-    for op in container.ops:
-        if isinstance(op, alembic_ops.DropIndexOp) and (op.schema, op.table_name) in dropped:
-            continue
-        if isinstance(op, alembic_ops.ModifyTableOps) and (op.schema, op.table_name) in dropped:
-            op.ops = [o for o in op.ops if not isinstance(o, alembic_ops.DropIndexOp)]
-            if not op.ops:
-                continue
-        kept.append(op)
-    container.ops = kept
-
-
-def _created_enums(upgrade_ops: Any) -> list[str]:
-    names: list[str] = []
-    for op in getattr(upgrade_ops, "ops", []):
-        columns: list[Any] = []
-        if isinstance(op, alembic_ops.CreateTableOp):
-            columns = list(op.columns)
-        elif isinstance(op, alembic_ops.ModifyTableOps):
-            columns = [o.column for o in op.ops if isinstance(o, alembic_ops.AddColumnOp)]
-        for column in columns:
-            kind = getattr(column, "type", None)
-            if isinstance(kind, Enum) and kind.native_enum and kind.name and kind.name not in names:
-                names.append(kind.name)
-    return names
+    ddl, dialect = _ddl(operations)
+    _run(operations, ddl.drop_enum(op.enum_name, op.schema, dialect))

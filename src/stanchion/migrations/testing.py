@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import URL, make_url
 
-from stanchion.database._url import resolve_url
-from stanchion.database.backends import backend_for
+from stanchion.engine.backends import backend_for
+from stanchion.engine.url import with_driver
 from stanchion.migrations.check import CheckReport, check
 from stanchion.migrations.config import MigrationConfig
 
@@ -29,14 +29,14 @@ def pytest_alembic_config(config: MigrationConfig | None = None) -> AlembicConfi
 def scratch_database(base: str | URL) -> Iterator[URL]:
     """A new empty database next to `base` (same server), dropped afterwards."""
     url = make_url(base) if isinstance(base, str) else base
-    url = resolve_url(url, is_async=False)
-    backend = backend_for(url)
-    scratch = backend.scratch_url(url, f"t{uuid.uuid4().hex[:10]}")
-    backend.create_database(scratch)
+    url = with_driver(url, is_async=False)
+    admin = backend_for(url).admin
+    scratch = admin.scratch_url(url, f"t{uuid.uuid4().hex[:10]}")
+    admin.create_database(scratch)
     try:
         yield scratch
     finally:
-        backend.drop_database(scratch)
+        admin.drop_database(scratch)
 
 
 def assert_migrations_ok(

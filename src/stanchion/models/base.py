@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Integer, MetaData, Numeric, String, Uuid
+from sqlalchemy import JSON, BigInteger, Integer, MetaData, Numeric, String, Table, Uuid
 from sqlalchemy.orm import DeclarativeBase, declared_attr
 
 from stanchion.models.types import UTCDateTime
@@ -69,3 +69,9 @@ class Model(ModelBase, DeclarativeBase):
 
     One registry and one ``Model.metadata`` for the application's tables.
     """
+
+    if TYPE_CHECKING:
+        # A model with a __tablename__ maps a Table; SQLAlchemy types __table__ as any
+        # FromClause (a model may map a join or a select), which hides .constraints, .indexes
+        # and the update(User.__table__) overloads from type checkers.
+        __table__: ClassVar[Table]

@@ -1,31 +1,41 @@
 """Allow-listed filters: ``{"title__contains": "sql", "views__gte": 10}`` to a WHERE clause.
 
-Each operator is a small function; a field accepts only the operators that fit its column type,
-and values are converted to the column's Python type first, so bad input is an `InvalidQuery`.
+One table of operators says, for each: the column kinds it fits, how a caller's value becomes
+its parameter, and the condition it builds. One planner checks a filter mapping against a
+repository's allow-list (fields and the operators each exposes) and turns it into a
+`FilterPlan`; one builder turns a plan into SQL. A plan's `shape` decides the SQL and its
+`params` carry this call's values, so a statement built from a shape can be reused.
+
+Any-of groups: ``{"or": [{"title__icontains": "sql"}, {"views__gte": 100}]}`` matches rows that
+satisfy at least one alternative (each alternative is itself a filter mapping, ANDed), through
+the same allow-list. ``or`` is a Python keyword, so no mapped attribute can carry that name.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-import uuid
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any, Literal
 
-from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, and_, bindparam
-from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import ColumnElement, and_, bindparam, inspect, or_
 
 from stanchion.errors import InvalidQuery
+from stanchion.query.values import Kind, ValueType, check_text, coerce, quoted_name, shown_name
 
-Operator = Callable[[Any, Any], ColumnElement[bool]]
-#: A named custom filter: takes the (already parsed) value, returns a condition.
+#: A named custom filter: takes the caller's value, returns a condition.
 CustomFilter = Callable[[Any], ColumnElement[bool]]
+#: How a field's operators are chosen: every column, some columns (all fitting operators
+#: each), or each column with its own operators.
+FilterFieldsSpec = Collection[str] | Mapping[str, Collection[str]] | None
 
 SEPARATOR = "__"
+#: The key of an any-of group in a filter mapping.
+ANY_OF = "or"
 MAX_IN_VALUES = 1000
+#: Most alternatives in one any-of group, and most terms in one filter mapping (all groups).
+MAX_ALTERNATIVES = 20
+MAX_TERMS = 200
 
 
 def escape_like(value: str, escape: str = "\\") -> str:
@@ -33,90 +43,213 @@ def escape_like(value: str, escape: str = "\\") -> str:
     return value.replace(escape, escape * 2).replace("%", escape + "%").replace("_", escape + "_")
 
 
-def _contains(col: Any, v: str) -> ColumnElement[bool]:
-    return col.like(f"%{escape_like(v)}%", escape="\\")  # type: ignore[no-any-return]
+# ----- how a value becomes a parameter -----
 
 
-def _icontains(col: Any, v: str) -> ColumnElement[bool]:
-    return col.ilike(f"%{escape_like(v)}%", escape="\\")  # type: ignore[no-any-return]
+def _one(value: Any, value_type: ValueType, name: str) -> Any:
+    return value_type.check(value, name)
 
 
-def _startswith(col: Any, v: str) -> ColumnElement[bool]:
-    return col.like(f"{escape_like(v)}%", escape="\\")  # type: ignore[no-any-return]
+def _many(value: Any, value_type: ValueType, name: str) -> list[Any]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple, set, frozenset)):
+        raise InvalidQuery(f"'in' on {name!r} takes a list or comma-separated text", field=name)
+    if not 1 <= len(items) <= MAX_IN_VALUES:
+        raise InvalidQuery(f"'in' on {name!r} takes 1 to {MAX_IN_VALUES} values", field=name)
+    return [value_type.check(item, name) for item in items]
 
 
-def _endswith(col: Any, v: str) -> ColumnElement[bool]:
-    return col.like(f"%{escape_like(v)}", escape="\\")  # type: ignore[no-any-return]
+def _flag(value: Any, value_type: ValueType, name: str) -> bool:
+    flag: bool = coerce(value, bool, name)
+    return flag
+
+
+def _text(value: Any, value_type: ValueType, name: str) -> str:
+    return check_text(value, name)
+
+
+def _pattern(template: str) -> Callable[[Any], str]:
+    return lambda text: template.format(escape_like(text))
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+# ----- the operator table -----
+
+_ALL = frozenset(Kind)
+_LISTABLE = _ALL - {Kind.BOOL, Kind.OTHER}
+_ORDERED = frozenset({Kind.INTEGER, Kind.NUMBER, Kind.DATETIME, Kind.DATE, Kind.TIME})
+_COMPARABLE = _ALL - {Kind.OTHER}
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """One filter operator: the column kinds it fits, how a value becomes its parameter, and
+    the condition it builds on a column and that parameter."""
+
+    name: str
+    kinds: frozenset[Kind]
+    #: What the caller passes: one value of the column's type, a list of them, a boolean
+    #: flag, or text (for patterns).
+    accepts: Literal["value", "values", "flag", "text"]
+    #: The caller's value, converted and checked (`InvalidQuery` naming the field).
+    value: Callable[[Any, ValueType, str], Any]
+    #: The checked value to the statement parameter (a LIKE pattern, say).
+    parameter: Callable[[Any], Any]
+    condition: Callable[[Any, Any], ColumnElement[bool]]
+    description: str
+    #: False when the value decides the SQL (``IS NULL`` or ``IS NOT NULL``) rather than
+    #: travelling as a bound parameter.
+    binds: bool = True
+    #: A list parameter (``IN``), expanded when the statement runs.
+    expanding: bool = False
+
+    def fits(self, kind: Kind) -> bool:
+        """Whether this operator applies to a column of `kind`."""
+        return kind in self.kinds
+
+
+def _like(column: Any, pattern: Any) -> ColumnElement[bool]:
+    return column.like(pattern, escape="\\")  # type: ignore[no-any-return]
+
+
+def _ilike(column: Any, pattern: Any) -> ColumnElement[bool]:
+    return column.ilike(pattern, escape="\\")  # type: ignore[no-any-return]
+
+
+def _is_null(column: Any, flag: Any) -> ColumnElement[bool]:
+    return column.is_(None) if flag else column.is_not(None)  # type: ignore[no-any-return]
 
 
 OPERATORS: dict[str, Operator] = {
-    "eq": lambda c, v: c == v,
-    "ne": lambda c, v: c != v,
-    "lt": lambda c, v: c < v,
-    "lte": lambda c, v: c <= v,
-    "gt": lambda c, v: c > v,
-    "gte": lambda c, v: c >= v,
-    "in": lambda c, v: c.in_(v),
-    "isnull": lambda c, v: c.is_(None) if v else c.is_not(None),
-    "contains": _contains,
-    "icontains": _icontains,
-    "startswith": _startswith,
-    "endswith": _endswith,
+    op.name: op
+    for op in (
+        Operator("eq", _COMPARABLE, "value", _one, _same, lambda c, p: c == p, "equals"),
+        Operator("ne", _COMPARABLE, "value", _one, _same, lambda c, p: c != p, "differs from"),
+        Operator("lt", _ORDERED, "value", _one, _same, lambda c, p: c < p, "less than"),
+        Operator("lte", _ORDERED, "value", _one, _same, lambda c, p: c <= p, "at most"),
+        Operator("gt", _ORDERED, "value", _one, _same, lambda c, p: c > p, "greater than"),
+        Operator("gte", _ORDERED, "value", _one, _same, lambda c, p: c >= p, "at least"),
+        Operator(
+            "in",
+            _LISTABLE,
+            "values",
+            _many,
+            _same,
+            lambda c, p: c.in_(p),
+            f"one of these comma-separated values (at most {MAX_IN_VALUES})",
+            expanding=True,
+        ),
+        Operator(
+            "isnull",
+            _ALL,
+            "flag",
+            _flag,
+            _same,
+            _is_null,
+            "is null (true) or not (false)",
+            binds=False,
+        ),
+        Operator(
+            "contains",
+            frozenset({Kind.TEXT}),
+            "text",
+            _text,
+            _pattern("%{}%"),
+            _like,
+            "contains this text",
+        ),
+        Operator(
+            "icontains",
+            frozenset({Kind.TEXT}),
+            "text",
+            _text,
+            _pattern("%{}%"),
+            _ilike,
+            "contains this text, ignoring case",
+        ),
+        Operator(
+            "startswith",
+            frozenset({Kind.TEXT}),
+            "text",
+            _text,
+            _pattern("{}%"),
+            _like,
+            "starts with this text",
+        ),
+        Operator(
+            "endswith",
+            frozenset({Kind.TEXT}),
+            "text",
+            _text,
+            _pattern("%{}"),
+            _like,
+            "ends with this text",
+        ),
+    )
 }
 
-_EQUALITY = frozenset({"eq", "ne", "in", "isnull"})
-_ORDERED = _EQUALITY | {"lt", "lte", "gt", "gte"}
-_TEXT = _EQUALITY | {"contains", "icontains", "startswith", "endswith"}
+
+def operators_for(kind: Kind) -> tuple[str, ...]:
+    """The names of the operators that fit a column of `kind`, in table order."""
+    return tuple(name for name, op in OPERATORS.items() if op.fits(kind))
 
 
-def operators_for(python_type: type) -> frozenset[str]:
-    """The operators that make sense for a column of `python_type`."""
-    if issubclass(python_type, bool):
-        return frozenset({"eq", "ne", "isnull"})
-    if issubclass(python_type, str):
-        return _TEXT
-    if issubclass(python_type, (int, float, decimal.Decimal, dt.date, dt.datetime, dt.time)):
-        return _ORDERED
-    if issubclass(python_type, uuid.UUID):
-        return _EQUALITY
-    return frozenset({"eq", "ne", "isnull"})
+# ----- allow-lists: which fields, which operators -----
 
 
-def python_type(attribute: InstrumentedAttribute[Any]) -> type:
-    """The Python type of `attribute`'s column (`object` when the type does not say)."""
-    column_type = attribute.type
-    try:
-        found: type = column_type.python_type
-        if found is object and isinstance(column_type, TypeDecorator):
-            found = column_type.impl_instance.python_type
-    except NotImplementedError:
-        return object
-    return found
+@dataclass(frozen=True, slots=True)
+class FilterField:
+    """One field callers may filter on: the values it takes and the operators it exposes."""
+
+    name: str
+    value_type: ValueType
+    operators: tuple[str, ...]
+
+    def key(self, operator: str) -> str:
+        """The filter key for `operator`: ``title`` for ``eq``, else ``title__icontains``."""
+        return self.name if operator == "eq" else f"{self.name}{SEPARATOR}{operator}"
+
+    def keys(self) -> dict[str, Operator]:
+        """Every filter key this field accepts, with its operator."""
+        return {self.key(name): OPERATORS[name] for name in self.operators}
 
 
-def _needs_timezone(attribute: InstrumentedAttribute[Any]) -> bool:
-    column_type = attribute.type
-    if isinstance(column_type, TypeDecorator):
-        column_type = column_type.impl_instance
-    return bool(getattr(column_type, "timezone", False))
+def filter_allow_list(model: type[Any], spec: FilterFieldsSpec) -> dict[str, FilterField]:
+    """The filterable fields of `model` as `spec` says (see `FilterFieldsSpec`).
 
-
-_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
-
-
-def coerce(value: Any, target: type, field: str) -> Any:
-    """Convert `value` (often a query-string text) to `target`, or raise `InvalidQuery`."""
-    if target is object or type(value) is target:
-        return value
-    adapter = _ADAPTERS.get(target)
-    if adapter is None:
-        adapter = _ADAPTERS.setdefault(target, TypeAdapter(target))
-    try:
-        return adapter.validate_python(value, strict=False)
-    except ValidationError:
-        raise InvalidQuery(
-            f"invalid value for {field!r}: expected {target.__name__}", field=field
-        ) from None
+    A name that is not a column, an unknown operator or one that does not fit the column is a
+    mistake in the repository, so it raises `TypeError` (not `InvalidQuery`: not the caller's).
+    """
+    columns = {attr.key: attr for attr in inspect(model).column_attrs}
+    chosen: Mapping[str, Collection[str] | None]
+    if spec is None:
+        chosen = dict.fromkeys(columns)
+    elif isinstance(spec, Mapping):
+        chosen = spec
+    else:
+        chosen = dict.fromkeys(spec)
+    fields: dict[str, FilterField] = {}
+    for name, operators in chosen.items():
+        if name not in columns:
+            raise TypeError(f"{model.__name__}.{name} is not a column and cannot be filtered on")
+        value_type = ValueType.of(columns[name].columns[0].type)
+        fitting = operators_for(value_type.kind)
+        if operators is None:
+            fields[name] = FilterField(name, value_type, fitting)
+            continue
+        if isinstance(operators, str):
+            operators = (operators,)
+        for op in operators:
+            if op not in fitting:
+                raise TypeError(
+                    f"operator {op!r} does not fit {model.__name__}.{name} "
+                    f"(a {value_type.kind} column takes {', '.join(fitting)})"
+                )
+        fields[name] = FilterField(name, value_type, tuple(dict.fromkeys(operators)))
+    return fields
 
 
 def parse_key(key: str) -> tuple[str, str]:
@@ -125,118 +258,202 @@ def parse_key(key: str) -> tuple[str, str]:
     return name, (op if sep else "eq")
 
 
-def build_filters(
-    model: type[Any],
-    filters: Mapping[str, Any],
-    allowed: Collection[str],
-    custom: Mapping[str, CustomFilter],
-) -> ColumnElement[bool] | None:
-    """One condition ANDing every filter; unknown fields and unfitting operators are refused."""
-    conditions: list[ColumnElement[bool]] = []
-    for key, value in filters.items():
-        if key in custom:
-            conditions.append(custom[key](value))
-            continue
-        _name, op, attribute, converted = check_filter(model, key, value, allowed)
-        conditions.append(OPERATORS[op](attribute, converted))
-    if not conditions:
-        return None
-    return and_(*conditions)
+# ----- plans: checked filters as a statement shape plus parameter values -----
 
 
-def check_filter(
-    model: type[Any], key: str, value: Any, allowed: Collection[str]
-) -> tuple[str, str, Any, Any]:
-    """Validate one (non-custom) filter: its field name, operator, attribute and value."""
-    name, op = parse_key(key)
-    if name not in allowed:
-        raise InvalidQuery(f"cannot filter on {name!r}", field=name)
-    attribute = getattr(model, name)
-    target = python_type(attribute)
-    if op not in operators_for(target):
-        raise InvalidQuery(f"operator {op!r} does not apply to {name!r}", field=name)
-    converted = _value(value, op, target, name)
-    if _needs_timezone(attribute) and _has_naive_datetime(converted):
-        raise InvalidQuery(f"{name!r} needs a datetime with a timezone", field=name)
-    return name, op, attribute, converted
+@dataclass(frozen=True, slots=True)
+class _Term:
+    field: str
+    operator: Operator
+    value: Any  # the parameter value, or for a non-binding operator the flag deciding the SQL
+    param: str | None  # the bound parameter's name
 
 
-# ----- plans: the same filters as a reusable statement shape plus parameter values -----
+@dataclass(frozen=True, slots=True)
+class _Custom:
+    key: str
+    function: CustomFilter
+    value: Any
 
-_PATTERNS = {"contains": "%{}%", "icontains": "%{}%", "startswith": "{}%", "endswith": "%{}"}
-_BOUND: dict[str, Operator] = {
-    **{op: OPERATORS[op] for op in ("eq", "ne", "lt", "lte", "gt", "gte", "in")},
-    "contains": lambda c, p: c.like(p, escape="\\"),
-    "icontains": lambda c, p: c.ilike(p, escape="\\"),
-    "startswith": lambda c, p: c.like(p, escape="\\"),
-    "endswith": lambda c, p: c.like(p, escape="\\"),
-}
+
+@dataclass(frozen=True, slots=True)
+class _AnyOf:
+    alternatives: tuple[tuple[_Part, ...], ...]
+
+
+_Part = _Term | _Custom | _AnyOf
 
 
 @dataclass(frozen=True, slots=True)
 class FilterPlan:
-    """Validated filters split in two: `shape` decides the SQL (hashable, so a statement built
-    from it can be reused), `params` holds this call's values for its bound parameters."""
+    """Checked filters. `shape` decides the SQL (hashable: a statement built from it can be
+    reused), `params` holds this call's values for its bound parameters, `filters` the checked
+    mapping itself (values converted). A plan with a custom filter (arbitrary SQL built from
+    the value) has no reusable shape."""
 
-    shape: tuple[tuple[str, str, bool | None], ...]
+    parts: tuple[_Part, ...]
     params: dict[str, Any]
+    filters: dict[str, Any] = field(default_factory=dict)
 
-    def condition(self, model: type[Any]) -> ColumnElement[bool] | None:
-        """The WHERE condition, with a named bound parameter where each value goes."""
-        conditions: list[ColumnElement[bool]] = []
-        for i, (name, op, flag) in enumerate(self.shape):
-            attribute = getattr(model, name)
-            if op == "isnull":
-                conditions.append(OPERATORS[op](attribute, flag))
-            else:
-                param: Any = bindparam(f"stanchion_f{i}", expanding=op == "in")
-                conditions.append(_BOUND[op](attribute, param))
+    @property
+    def shape(self) -> tuple[Any, ...] | None:
+        """What decides the SQL, or None when a custom filter makes it depend on the values."""
+        return _shape(self.parts)
+
+    def condition(
+        self, model: type[Any], *, bind_values: bool = False
+    ) -> ColumnElement[bool] | None:
+        """The WHERE condition, or None for no filters.
+
+        Without `bind_values` each value is a named parameter to pass with `params` (the form a
+        reused statement takes); with it the values are bound into the condition itself.
+        """
+        conditions = _conditions(self.parts, model, bind_values, self.params)
         return and_(*conditions) if conditions else None
 
 
 NO_FILTERS = FilterPlan((), {})
 
 
+def _shape(parts: tuple[_Part, ...]) -> tuple[Any, ...] | None:
+    shape: list[Any] = []
+    for part in parts:
+        if isinstance(part, _Custom):
+            return None
+        if isinstance(part, _AnyOf):
+            alternatives = [_shape(alternative) for alternative in part.alternatives]
+            if any(a is None for a in alternatives):
+                return None
+            shape.append((ANY_OF, tuple(alternatives)))
+        else:
+            flag = None if part.operator.binds else part.value
+            shape.append((part.field, part.operator.name, flag))
+    return tuple(shape)
+
+
+def _conditions(
+    parts: tuple[_Part, ...], model: type[Any], bind_values: bool, params: Mapping[str, Any]
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    for part in parts:
+        if isinstance(part, _Custom):
+            conditions.append(part.function(part.value))
+        elif isinstance(part, _AnyOf):
+            alternatives = [
+                and_(*_conditions(alternative, model, bind_values, params))
+                for alternative in part.alternatives
+            ]
+            conditions.append(or_(*alternatives))
+        else:
+            column = getattr(model, part.field)
+            operator = part.operator
+            if part.param is None:
+                conditions.append(operator.condition(column, part.value))
+                continue
+            if bind_values:
+                param: Any = bindparam(
+                    part.param,
+                    params[part.param],
+                    type_=column.type,
+                    expanding=operator.expanding,
+                    unique=True,
+                )
+            else:
+                param = bindparam(part.param, type_=column.type, expanding=operator.expanding)
+            conditions.append(operator.condition(column, param))
+    return conditions
+
+
+class _Planner:
+    """Checks one filter mapping against an allow-list, numbering the parameters it binds."""
+
+    def __init__(self, fields: Mapping[str, FilterField], custom: Mapping[str, CustomFilter]):
+        self.fields = fields
+        self.custom = custom
+        self.params: dict[str, Any] = {}
+        self._numbers: Iterator[int] = count()
+        self._terms = 0
+
+    def group(self, filters: Mapping[str, Any]) -> tuple[tuple[_Part, ...], dict[str, Any]]:
+        parts: list[_Part] = []
+        checked: dict[str, Any] = {}
+        for key, value in filters.items():
+            self._terms += 1
+            if self._terms > MAX_TERMS:
+                raise InvalidQuery(f"at most {MAX_TERMS} filter terms are allowed")
+            if not isinstance(key, str):
+                raise InvalidQuery("filter keys are text")
+            if key in self.custom:
+                if isinstance(value, str):
+                    value = check_text(value, key)
+                parts.append(_Custom(key, self.custom[key], value))
+                checked[key] = value
+            elif key == ANY_OF:
+                part, alternatives = self.any_of(value)
+                parts.append(part)
+                checked[key] = alternatives
+            else:
+                term, checked[key] = self.term(key, value)
+                parts.append(term)
+        return tuple(parts), checked
+
+    def any_of(self, value: Any) -> tuple[_AnyOf, list[dict[str, Any]]]:
+        if isinstance(value, Mapping) or not isinstance(value, (list, tuple)):
+            raise InvalidQuery("'or' takes a list of filter mappings", field=ANY_OF)
+        if not 1 <= len(value) <= MAX_ALTERNATIVES:
+            raise InvalidQuery(f"'or' takes 1 to {MAX_ALTERNATIVES} alternatives", field=ANY_OF)
+        alternatives: list[tuple[_Part, ...]] = []
+        checked: list[dict[str, Any]] = []
+        for alternative in value:
+            if not isinstance(alternative, Mapping) or not alternative:
+                raise InvalidQuery("each 'or' alternative is a non-empty mapping", field=ANY_OF)
+            parts, checked_alternative = self.group(alternative)
+            alternatives.append(parts)
+            checked.append(checked_alternative)
+        return _AnyOf(tuple(alternatives)), checked
+
+    def term(self, key: str, value: Any) -> tuple[_Term, Any]:
+        name, op = parse_key(key)
+        found = self.fields.get(name)
+        if found is None:
+            raise InvalidQuery(f"cannot filter on {quoted_name(name)}", field=shown_name(name))
+        if op not in found.operators:
+            shown = repr(op) if shown_name(op) else "this operator"
+            raise InvalidQuery(f"{shown} does not apply to {name!r}", field=name)
+        operator = OPERATORS[op]
+        if value is None and op in ("eq", "ne"):  # "= NULL" is never true: mean IS [NOT] NULL
+            return _Term(name, OPERATORS["isnull"], op == "eq", None), None
+        checked = operator.value(value, found.value_type, name)
+        if not operator.binds:
+            return _Term(name, operator, checked, None), checked
+        param = f"stanchion_f{next(self._numbers)}"
+        self.params[param] = operator.parameter(checked)
+        return _Term(name, operator, self.params[param], param), checked
+
+
 def plan_filters(
+    filters: Mapping[str, Any],
+    fields: Mapping[str, FilterField],
+    custom: Mapping[str, CustomFilter] | None = None,
+) -> FilterPlan:
+    """`filters` checked against the allow-list `fields` (and the `custom` filters), as a plan.
+
+    Unknown fields, operators a field does not expose and values that do not convert or that
+    no backend can take are an `InvalidQuery` naming the field, before any SQL is built.
+    """
+    if not filters:
+        return NO_FILTERS
+    planner = _Planner(fields, custom or {})
+    parts, checked = planner.group(filters)
+    return FilterPlan(parts, planner.params, checked)
+
+
+def build_filters(
     model: type[Any],
     filters: Mapping[str, Any],
-    allowed: Collection[str],
-    custom: Mapping[str, CustomFilter],
-) -> FilterPlan | None:
-    """`filters` as a `FilterPlan`, validated as `build_filters` does; None when a custom
-    filter (arbitrary SQL) or a null comparison makes the shape depend on the values."""
-    shape: list[tuple[str, str, bool | None]] = []
-    params: dict[str, Any] = {}
-    for i, (key, value) in enumerate(filters.items()):
-        if key in custom:
-            return None
-        name, op, _attribute, converted = check_filter(model, key, value, allowed)
-        if op == "isnull":
-            shape.append((name, op, bool(converted)))
-            continue
-        if converted is None:
-            return None  # "= NULL" and "IS NULL" differ: let build_filters decide
-        shape.append((name, op, None))
-        pattern = _PATTERNS.get(op)
-        params[f"stanchion_f{i}"] = (
-            converted if pattern is None else pattern.format(escape_like(converted))
-        )
-    return FilterPlan(tuple(shape), params)
-
-
-def _has_naive_datetime(value: Any) -> bool:
-    values = value if isinstance(value, list) else [value]
-    return any(isinstance(v, dt.datetime) and v.tzinfo is None for v in values)
-
-
-def _value(value: Any, op: str, target: type, field: str) -> Any:
-    if op == "isnull":
-        return coerce(value, bool, field)
-    if op == "in":
-        items = value.split(",") if isinstance(value, str) else list(value)
-        if not items or len(items) > MAX_IN_VALUES:
-            raise InvalidQuery(f"'in' on {field!r} takes 1 to {MAX_IN_VALUES} values", field=field)
-        return [coerce(item, target, field) for item in items]
-    if op in ("contains", "icontains", "startswith", "endswith"):
-        return str(coerce(value, str, field))
-    return coerce(value, target, field)
+    allowed: FilterFieldsSpec = None,
+    custom: Mapping[str, CustomFilter] | None = None,
+) -> ColumnElement[bool] | None:
+    """One condition for `filters` on `model`, values bound in (`allowed`: `FilterFieldsSpec`)."""
+    plan = plan_filters(filters, filter_allow_list(model, allowed), custom)
+    return plan.condition(model, bind_values=True)

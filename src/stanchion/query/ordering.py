@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, inspect
 
 from stanchion.errors import InvalidQuery
+from stanchion.query.values import quoted_name, shown_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,8 @@ def resolve_sort(
     pk = [c.key for c in inspect(model).primary_key]
     for key in keys:
         if key.field not in allowed and key.field not in pk:
-            raise InvalidQuery(f"cannot sort by {key.field!r}", field=key.field)
+            shown = shown_name(key.field)
+            raise InvalidQuery(f"cannot sort by {quoted_name(key.field)}", field=shown or "sort")
         if key.field in seen:
             raise InvalidQuery(f"{key.field!r} appears twice in the sort", field=key.field)
         seen.add(key.field)

@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import literal_column
 from sqlalchemy.orm import Mapper
 
 from stanchion.errors import InvalidQuery
@@ -37,7 +38,8 @@ def update_bumps(mapper: Mapper[Any], updated: Collection[str]) -> dict[str, Any
             bumps[column.name] = onupdate.arg(None)
     version = mapper.version_id_col
     if version is not None and version.name not in updated:
-        bumps[version.name] = version + 1
+        # The 1 as SQL, not a bound parameter: an executemany upsert then binds only row values.
+        bumps[version.name] = version + literal_column("1")
     return bumps
 
 

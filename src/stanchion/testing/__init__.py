@@ -6,12 +6,14 @@ configured. Names here load on first use, so merely having the plugin installed 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import typing as _typing
+from importlib import import_module as _import_module
 
-if TYPE_CHECKING:
+from stanchion._exports import present_as_public as _present_as_public
+
+if _typing.TYPE_CHECKING:
     from stanchion.testing.databases import prepare, worker_url
-    from stanchion.testing.isolation import IsolationBroken, aisolated, isolated
+    from stanchion.testing.isolation import IsolationBroken, async_isolated, isolated
     from stanchion.testing.nplusone import NPlusOneDetector, NPlusOneError, detect_n_plus_one
     from stanchion.testing.queries import (
         QueryLog,
@@ -24,7 +26,7 @@ _EXPORTS = {
     "prepare": "databases",
     "worker_url": "databases",
     "IsolationBroken": "isolation",
-    "aisolated": "isolation",
+    "async_isolated": "isolation",
     "isolated": "isolation",
     "NPlusOneDetector": "nplusone",
     "NPlusOneError": "nplusone",
@@ -40,9 +42,9 @@ __all__ = [
     "NPlusOneDetector",
     "NPlusOneError",
     "QueryLog",
-    "aisolated",
     "assert_max_queries",
     "assert_num_queries",
+    "async_isolated",
     "capture_queries",
     "detect_n_plus_one",
     "isolated",
@@ -51,8 +53,10 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'stanchion.testing' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"stanchion.testing.{module}"), name)
+    namespace = vars(_import_module(f"stanchion.testing.{module}"))
+    _present_as_public(__name__, namespace, [name])
+    return namespace[name]

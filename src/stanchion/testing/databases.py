@@ -19,8 +19,8 @@ from pathlib import Path
 from sqlalchemy.engine import URL, Connection, make_url
 
 from stanchion.database import Database
-from stanchion.database._url import resolve_url
-from stanchion.database.backends import backend_for
+from stanchion.engine.backends import backend_for
+from stanchion.engine.url import with_driver
 
 Build = Callable[[Connection], None]
 
@@ -43,13 +43,13 @@ def worker_url(base: str | URL, worker: str | None = None) -> URL:
     Computed without I/O, so it can be exported (``DATABASE_URL``) before the app is imported.
     """
     url = make_url(base) if isinstance(base, str) else base
-    return backend_for(url).sibling_url(url, worker or worker_id())
+    return backend_for(url).admin.sibling_url(url, worker or worker_id())
 
 
 def sync_url(url: str | URL) -> URL:
     """`url` with the sync driver of its backend (``+asyncpg`` becomes ``+psycopg``...)."""
     parsed = make_url(url) if isinstance(url, str) else url
-    return resolve_url(parsed.set(drivername=parsed.get_backend_name()), is_async=False)
+    return with_driver(parsed.set(drivername=parsed.get_backend_name()), is_async=False)
 
 
 def migrations(project: str | Path | None = None) -> Build:
@@ -79,6 +79,20 @@ def build_schema(url: URL, build: Build) -> None:
         database.dispose()
 
 
+def drop(url: str | URL) -> None:
+    """Drop the test database `url` (a worker's copy that `prepare` made)."""
+    target = sync_url(url)
+    backend_for(target).admin.drop_database(target)
+
+
+def drop_template(base: str | URL) -> None:
+    """Drop this run's template of `base`; call it once every worker is done (the run's end)."""
+    url = sync_url(base)
+    admin = backend_for(url).admin
+    if admin.copies_databases:
+        admin.drop_database(worker_url(url, "template"))
+
+
 def prepare(base: str | URL, build: Build, *, worker: str | None = None) -> URL:
     """Create this worker's database from `base`, with the schema `build` makes; returns its URL.
 
@@ -88,22 +102,22 @@ def prepare(base: str | URL, build: Build, *, worker: str | None = None) -> URL:
     """
     url = sync_url(base)
     target = worker_url(url, worker)
-    backend = backend_for(url)
-    if not backend.can_clone:
-        backend.drop_database(target)
-        backend.create_database(target)
+    admin = backend_for(url).admin
+    if not admin.copies_databases:
+        admin.drop_database(target)
+        admin.create_database(target)
         build_schema(target, build)
         return target
     template = worker_url(url, "template")
     with _run_lock(template):
         built = _run_directory() / f"{_slug(template)}.built"
         if not built.exists():
-            backend.drop_database(template)
-            backend.create_database(template)
+            admin.drop_database(template)
+            admin.create_database(template)
             build_schema(template, build)
             built.touch()
-        backend.drop_database(target)
-        backend.clone_database(template, target)
+        admin.drop_database(target)
+        admin.create_database(target, template=template)
     return target
 
 

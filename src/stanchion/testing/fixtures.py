@@ -27,6 +27,10 @@ _ENV = "stanchion_url_env"
 _NPLUSONE = "stanchion_nplusone"
 
 
+#: The test databases this session made (the plugin drops them when it ends).
+PREPARED = pytest.StashKey["list[URL]"]()
+
+
 def _base_url(config: pytest.Config) -> str | None:
     value = config.getoption(_URL, None) or config.getini(_URL)
     return str(value) if value else None
@@ -78,7 +82,9 @@ def stanchion_url(
     from sqlalchemy import MetaData
 
     schema = stanchion_schema
-    return prepare(base, schema.create_all if isinstance(schema, MetaData) else schema)
+    url = prepare(base, schema.create_all if isinstance(schema, MetaData) else schema)
+    pytestconfig.stash.setdefault(PREPARED, []).append(url)  # dropped when the session ends
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +121,7 @@ def _stanchion_sync_db(stanchion_url: URL) -> Iterator[Database]:
 
 
 def _leaks(database: Database | AsyncDatabase) -> None:
-    from stanchion.database.database import pool_status
+    from stanchion.engine import pool_status
 
     checked_out = pool_status(database.engine.pool).checked_out
     if checked_out:
@@ -164,10 +170,10 @@ async def stanchion_adb(
 ) -> AsyncIterator[AsyncDatabase]:
     """The asyncio form of `stanchion_db` (use with ``@pytest.mark.anyio``)."""
     from stanchion.database import AsyncDatabase
-    from stanchion.database._url import resolve_url
-    from stanchion.testing.isolation import aisolated, delete_rows
+    from stanchion.engine.url import with_driver
+    from stanchion.testing.isolation import async_isolated, delete_rows
 
-    url = resolve_url(stanchion_url.set(drivername=stanchion_url.get_backend_name()), is_async=True)
+    url = with_driver(stanchion_url.set(drivername=stanchion_url.get_backend_name()), is_async=True)
     database = AsyncDatabase(url)  # per test: async connections belong to the test's event loop
     try:
         if _commits(request):
@@ -178,7 +184,7 @@ async def stanchion_adb(
                     await connection.run_sync(delete_rows, _stanchion_tables)
         else:
             also = [d for d in stanchion_databases if isinstance(d, AsyncDatabase)]
-            async with aisolated(database, *also):
+            async with async_isolated(database, *also):
                 _handed_out(request, database, *also)
                 try:
                     yield database

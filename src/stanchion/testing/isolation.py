@@ -15,11 +15,14 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stanchion.database import AsyncDatabase, Database
-from stanchion.database.backends.sqlite import BEGIN_MODE
+from stanchion.engine.backends import backend_for
 
-#: The test's outer transaction takes SQLite's write lock only when the test first writes, so
-#: other connections (health checks, a second engine) are not blocked by a test that only reads.
-_OUTER_OPTIONS = {BEGIN_MODE: "DEFERRED"}
+
+def _outer_options(engine: Engine) -> dict[str, Any]:
+    """Options for the test's outer transaction: it takes a write lock (SQLite's) only when the
+    test first writes, so other connections (health checks, a second engine) are not blocked
+    by a test that only reads."""
+    return backend_for(engine.url).admin.deferred_begin_options()
 
 
 class IsolationBroken(AssertionError):
@@ -46,7 +49,7 @@ def isolated(
     """
     with (engine or database.engine).connect() as connection:
         event.listen(connection, "commit", _refuse_commit)
-        connection.execution_options(**_OUTER_OPTIONS)
+        connection.execution_options(**_outer_options(connection.engine))
         transaction = connection.begin()
         try:
             with ExitStack() as bindings:
@@ -61,13 +64,13 @@ def isolated(
 
 
 @asynccontextmanager
-async def aisolated(
+async def async_isolated(
     database: AsyncDatabase, *also: AsyncDatabase, engine: AsyncEngine | None = None
 ) -> AsyncIterator[AsyncConnection]:
     """The asyncio form of `isolated`: same transaction, same savepoints, same rollback."""
     async with (engine or database.engine).connect() as connection:
         event.listen(connection.sync_connection, "commit", _refuse_commit)
-        await connection.execution_options(**_OUTER_OPTIONS)
+        await connection.execution_options(**_outer_options(connection.engine.sync_engine))
         transaction = await connection.begin()
         try:
             with ExitStack() as bindings:

@@ -20,6 +20,7 @@ from stanchion.testing.fixtures import (
     _NPLUSONE,
     _STATE,
     _URL,
+    PREPARED,
     _base_url,
     _stanchion_sync_db,
     _stanchion_tables,
@@ -82,10 +83,23 @@ def pytest_report_header(config: pytest.Config) -> str | None:
         return None
     from sqlalchemy.engine import make_url
 
-    from stanchion.database._url import safe_url
+    from stanchion.engine.url import safe_url
 
     schema = "migrations" if config.getini(_MIGRATIONS) else "metadata or stanchion_schema"
     return f"stanchion: test database {safe_url(make_url(base))} per worker, built from {schema}"
+
+
+@pytest.hookimpl(trylast=True)  # after pytest tore the session fixtures (engines) down
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the test databases this run made: each worker its own copy, then (in the process
+    that ran the whole session) the template they were cloned from."""
+    from stanchion.testing.databases import drop, drop_template
+
+    for url in session.config.stash.get(PREPARED, []):
+        drop(url)
+    base = _base_url(session.config)
+    if base is not None and not hasattr(session.config, "workerinput"):
+        drop_template(base)
 
 
 def pytest_configure(config: pytest.Config) -> None:

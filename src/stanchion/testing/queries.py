@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stanchion.database import AsyncDatabase, Database
+from stanchion.engine.backends.options import TRANSACTION_SETUP
 
 _CONTROL = (
     "BEGIN",
@@ -84,10 +85,11 @@ class QueryLog:
         _cursor: Any,
         statement: str,
         parameters: Any,
-        _context: Any,
+        context: Any,
         executemany: bool,
     ) -> None:
-        if self._include_control or not is_transaction_control(statement):
+        setup = context is not None and context.execution_options.get(TRANSACTION_SETUP, False)
+        if self._include_control or not (setup or is_transaction_control(statement)):
             self.queries.append(CapturedQuery(statement, parameters, executemany))
 
     def start(self) -> QueryLog:

@@ -13,14 +13,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from stanchion.errors import CommitOutcomeUnknown, DatabaseUnavailable, StaleData, TransactionError
+from stanchion.engine.replicas import ON_REPLICA
+from stanchion.errors import CommitOutcomeUnknown, DatabaseUnavailable, TransactionError
 from stanchion.transactions import active
 from stanchion.transactions.hooks import Callback, CommitHooks
 
 if TYPE_CHECKING:
-    from stanchion.database.backends import Backend
+    from stanchion.engine.backends import Backend
+    from stanchion.engine.causality import CausalityToken
+    from stanchion.transactions.source import AsyncSessionSource, SessionSource
 
 logger = logging.getLogger("stanchion.transactions")
 
@@ -40,7 +42,7 @@ class UnitOfWorkCore:
 
     def __init__(
         self,
-        database: Any,
+        database: SessionSource | AsyncSessionSource,
         *,
         isolation_level: str | None = None,
         read_only: bool = False,
@@ -56,12 +58,21 @@ class UnitOfWorkCore:
         self._hooks = CommitHooks(allow_async=allow_async_hooks)
         self._repositories: dict[type[Any], Any] = {}
         self._token: Token[tuple[object, ...]] | None = None
+        #: What ended the transaction (None while open or once committed), for observers.
+        self.error: BaseException | None = None
+        #: Set by `run`: it reports a failed attempt itself, once it knows whether it retries.
+        self.report_failure_later = False
+        #: A `TransactionObserver` (stanchion.transactions.observer) when observability is on.
+        self._observer: Any = getattr(database, "observer", None)
+        self._observation: Any = None
+        #: After a committed write on a database with replicas: the primary's position, which
+        #: later reads wait for (it is also recorded in the caller's context). Else None.
+        self.commit_token: CausalityToken | None = None
 
     @property
     def backend(self) -> Backend:
         """The backend profile of the database this transaction runs on."""
-        backend: Backend = self.database.backend
-        return backend
+        return self.database.backend
 
     def on_commit(self, callback: Callback) -> None:
         """Run `callback` once, after this transaction commits; never if it rolls back."""
@@ -78,11 +89,28 @@ class UnitOfWorkCore:
         active.refuse_if_open(self.database, "transaction()")
         self._token = active.enter(self.database)
         self.state = TransactionState.ACTIVE
+        if self._observer is not None:
+            try:
+                self._observation = self._observer.unit_started(self)
+            except Exception:  # telemetry must never break the transaction it watches
+                logger.exception("the transaction observer failed; it is ignored for this unit")
+                self._observer = None
 
     def _forget(self) -> None:
         if self._token is not None:
             active.leave(self._token, self.database)
             self._token = None
+            if self._observer is not None and not (self.error and self.report_failure_later):
+                self._report(None)
+
+    def _report(self, retry_in: float | None) -> None:
+        """Tell the observer how this unit ended (once); `retry_in`: seconds to the re-run."""
+        observer, self._observer = self._observer, None
+        if observer is not None and self.state is not TransactionState.NEW:  # it had started
+            try:
+                observer.unit_ended(self, self._observation, self.error, retry_in)
+            except Exception:  # telemetry must never hide the transaction's own outcome
+                logger.exception("the transaction observer failed")
 
     # ----- ending the transaction, on the sync Session (async runs these through run_sync) -----
 
@@ -90,10 +118,8 @@ class UnitOfWorkCore:
         """Flush, then COMMIT; on failure roll back and raise the typed error."""
         try:
             session.flush()  # a failure here is certain: nothing was committed
-        except StaleDataError as error:
-            self._rollback_session(session)
-            raise stale_data(error) from error
-        except BaseException:
+        except BaseException as error:
+            self.error = error
             self._rollback_session(session)
             raise
         self.state = TransactionState.COMMITTING
@@ -102,6 +128,7 @@ class UnitOfWorkCore:
         except BaseException as error:
             self._rollback_session(session)
             translated = commit_failure(error)
+            self.error = translated or error
             if translated is not None:
                 raise translated from error
             raise
@@ -114,36 +141,42 @@ class UnitOfWorkCore:
         except Exception as error:  # the original error matters more; close() discards
             logger.debug("rollback failed (the connection is discarded): %s", type(error).__name__)
 
-    def _savepoint_failed(self, mark: int, error: BaseException) -> BaseException | None:
-        """Drop the hooks added inside a rolled-back savepoint; the typed error to raise, if any."""
-        self._hooks.discard_from(mark)
-        return stale_data(error) if isinstance(error, StaleDataError) else None
-
-    def _begin_options(self, bind: object) -> dict[str, Any]:
+    def _begin_options(self, session: Session) -> dict[str, Any]:
         """Execution options that begin this transaction with its isolation and access mode.
 
         A session bound to a connection already in a transaction (a test's outer transaction)
-        joins it: that transaction's isolation and mode apply, as they can no longer change."""
+        joins it: that transaction's isolation and mode apply, as they can no longer change.
+        On a replica every connection is read-only already (a per-transaction flag would be
+        reset to read-write on return to the pool, which a standby refuses)."""
+        bind = session.get_bind()
         if isinstance(bind, Connection) and bind.in_transaction():
             return {}
-        return self.backend.transaction_options(
-            isolation_level=self.isolation_level, read_only=self.read_only
-        )
+        backend = self.database.backend
+        read_only = self.read_only and not on_replica(session)
+        key = (backend, self.isolation_level, read_only)
+        options = _BEGIN_OPTIONS.get(key)
+        if options is None:
+            options = _BEGIN_OPTIONS[key] = backend.transaction_options(
+                isolation_level=self.isolation_level, read_only=read_only
+            )
+        return options
 
 
-def stale_data(error: StaleDataError) -> StaleData:
-    """The typed error for an optimistic-lock conflict found at flush or commit."""
-    del error  # its message names SQL details we do not repeat
-    return StaleData("a row was changed or deleted by another transaction since it was read")
+#: Begin options by (backend profile, isolation level, read-only): asked once, not per begin.
+_BEGIN_OPTIONS: dict[tuple[object, str | None, bool], dict[str, Any]] = {}
+
+
+def on_replica(session: Session) -> bool:
+    """Whether `session` was routed to a read replica."""
+    return session.info.get(ON_REPLICA) is not None
 
 
 def commit_failure(error: BaseException) -> BaseException | None:
     """What to raise instead of `error`, raised while committing; None keeps `error`.
 
     A connection lost once COMMIT may have been sent leaves the outcome unknown: that must
-    reach the caller as its own error, never as something a retry loop would re-run."""
-    if isinstance(error, StaleDataError):
-        return stale_data(error)
+    reach the caller as its own error, never as something a retry loop would re-run. (A stale
+    version found by the final flush is already `StaleData`: the session converts it.)"""
     if isinstance(error, DatabaseUnavailable) or (
         isinstance(error, DBAPIError) and error.connection_invalidated
     ):

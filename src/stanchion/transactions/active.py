@@ -16,7 +16,11 @@ _OPEN: ContextVar[tuple[object, ...]] = ContextVar("stanchion_open_transactions"
 
 def is_open(database: object) -> bool:
     """True when a unit of work on `database` is open in the current context."""
-    return any(open_db is database for open_db in _OPEN.get())
+    # A plain loop, not any(...): this runs at the start of every transaction.
+    for open_db in _OPEN.get():  # noqa: SIM110
+        if open_db is database:
+            return True
+    return False
 
 
 def refuse_if_open(database: object, what: str) -> None:

@@ -11,17 +11,20 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from stanchion.errors import DatabaseUnavailable
 from stanchion.repository import AsyncRepository, Repository
-from stanchion.transactions._core import TransactionState, UnitOfWorkCore
+from stanchion.transactions._core import TransactionState, UnitOfWorkCore, on_replica
 from stanchion.transactions.cancellation import run_to_completion
-from stanchion.transactions.hooks import run_callbacks_async
+from stanchion.transactions.hooks import async_run_callbacks
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from stanchion.database.database import AsyncDatabase
+    from stanchion.transactions.source import AsyncSessionSource
+
 
 M = TypeVar("M")
+R = TypeVar("R", bound=Repository[Any])
 
 
 class AsyncUnitOfWork(UnitOfWorkCore):
@@ -29,9 +32,11 @@ class AsyncUnitOfWork(UnitOfWorkCore):
 
     session: AsyncSession
 
+    database: AsyncSessionSource
+
     def __init__(
         self,
-        database: AsyncDatabase,
+        database: AsyncSessionSource,
         *,
         isolation_level: str | None = None,
         read_only: bool = False,
@@ -47,17 +52,28 @@ class AsyncUnitOfWork(UnitOfWorkCore):
 
     async def __aenter__(self) -> AsyncUnitOfWork:
         self._open()
-        session = self.database.session()
         try:
-            bind = session.sync_session.get_bind()
-            await session.connection(execution_options=self._begin_options(bind))
-        except BaseException:
-            await run_to_completion(session.close())
+            self.session = await self._begin(retry_elsewhere=True)
+        except BaseException as error:
             self.state = TransactionState.ROLLED_BACK
+            self.error = error
             self._forget()
             raise
-        self.session = session
         return self
+
+    async def _begin(self, *, retry_elsewhere: bool) -> AsyncSession:
+        session = await self.database.unit_session(read_only=self.read_only)
+        try:
+            await session.connection(execution_options=self._begin_options(session.sync_session))
+        except DatabaseUnavailable:
+            await run_to_completion(session.close())
+            if retry_elsewhere and on_replica(session.sync_session):  # left rotation: again
+                return await self._begin(retry_elsewhere=False)
+            raise
+        except BaseException:
+            await run_to_completion(session.close())
+            raise
+        return session
 
     async def __aexit__(
         self,
@@ -65,14 +81,21 @@ class AsyncUnitOfWork(UnitOfWorkCore):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        if exc is not None:
+            self.error = exc
         finished, cancelled = await run_to_completion(self._finish(commit=exc is None))
+        if cancelled is not None and self.error is None:
+            self.error = cancelled
         self._forget()
         if self.state is TransactionState.COMMITTED:
             callbacks = self._hooks.take()
             if callbacks and cancelled is not None:
-                await run_to_completion(run_callbacks_async(callbacks))
+                await run_to_completion(async_run_callbacks(callbacks))
             elif callbacks:
-                await run_callbacks_async(callbacks)
+                await async_run_callbacks(callbacks)
+            # Last, so a cancellation while it is read cannot keep the hooks from running.
+            if not self.read_only and cancelled is None:
+                self.commit_token = await self.database.unit_committed()
         if cancelled is not None:
             raise cancelled
         error = finished.exception()
@@ -80,9 +103,9 @@ class AsyncUnitOfWork(UnitOfWorkCore):
             raise error
 
     @overload
-    def repository(self, target: type[Repository[M]]) -> AsyncRepository[M]: ...
+    def repository(self, target: type[R]) -> AsyncRepository[R]: ...
     @overload
-    def repository(self, target: type[M]) -> AsyncRepository[M]: ...
+    def repository(self, target: type[M]) -> AsyncRepository[Repository[M]]: ...
     def repository(self, target: type[Any]) -> AsyncRepository[Any]:
         """An async repository on this session; for your subclass, call its own methods
         with ``await repo.run(PostRepository.by_slug, ...)``."""
@@ -104,10 +127,8 @@ class AsyncUnitOfWork(UnitOfWorkCore):
         try:
             async with self.session.begin_nested():
                 yield
-        except BaseException as error:
-            translated = self._savepoint_failed(mark, error)
-            if translated is not None:
-                raise translated from error
+        except BaseException:
+            self._hooks.discard_from(mark)  # hooks of a rolled-back part never run
             raise
 
     async def _finish(self, *, commit: bool) -> None:

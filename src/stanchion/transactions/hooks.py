@@ -57,7 +57,7 @@ def run_callbacks(callbacks: list[Callback]) -> None:
             logger.error("on_commit callback %r returned an awaitable: not awaited", callback)
 
 
-async def run_callbacks_async(callbacks: list[Callback]) -> None:
+async def async_run_callbacks(callbacks: list[Callback]) -> None:
     """Run callbacks in order, awaiting those that return an awaitable; log any failure."""
     for callback in callbacks:
         try:

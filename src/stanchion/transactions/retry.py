@@ -15,10 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from stanchion.errors import CommitOutcomeUnknown, ConnectionLost, RetryExhausted
+from stanchion.errors import (
+    CommitOutcomeUnknown,
+    ConnectionLost,
+    RetryExhausted,
+    ServerUnreachable,
+)
 
 if TYPE_CHECKING:
-    from stanchion.database.backends import Backend
+    from stanchion.engine.backends import Backend
 
 logger = logging.getLogger("stanchion.transactions")
 
@@ -39,7 +44,9 @@ class RetryPolicy:
     ``max_attempts`` counts the first run; ``deadline`` (seconds from the first attempt, None
     for none) stops retrying when the next attempt would start after it. ``retry_on`` adds error
     types you know are safe to re-run (for example `StaleData` when the function re-reads).
-    ``on_retry`` is called before each retry (metrics, logs).
+    ``on_retry`` is called before each retry (metrics, logs). ``retry_unreachable`` also
+    re-runs when no server accepted the connection (nothing was sent): it rides out a
+    failover's gap until a new primary answers (docs/scale-out.md#failover).
     """
 
     max_attempts: int = 10
@@ -48,6 +55,7 @@ class RetryPolicy:
     deadline: float | None = 30.0
     retry_on: tuple[type[BaseException], ...] = ()
     retry_connection_lost: bool = True
+    retry_unreachable: bool = False
     on_retry: Callable[[RetryEvent], None] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -71,7 +79,9 @@ class RetryPolicy:
             return False
         if isinstance(error, ConnectionLost):
             return self.retry_connection_lost
-        return backend.is_retryable(error) or isinstance(error, self.retry_on)
+        if isinstance(error, ServerUnreachable):
+            return self.retry_unreachable
+        return backend.errors.is_retryable(error) or isinstance(error, self.retry_on)
 
     def start(
         self,

@@ -13,12 +13,14 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from stanchion.transactions import active
+from stanchion.transactions._core import UnitOfWorkCore
 from stanchion.transactions.async_unit_of_work import AsyncUnitOfWork
-from stanchion.transactions.retry import RetryPolicy
+from stanchion.transactions.retry import RetryPolicy, RetryState
 from stanchion.transactions.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from stanchion.database.database import AsyncDatabase, Database
+    from stanchion.engine.backends import Backend
+    from stanchion.transactions.source import AsyncSessionSource, SessionSource
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -27,7 +29,7 @@ DEFAULT_POLICY = RetryPolicy()
 
 
 def run(
-    database: Database,
+    database: SessionSource,
     fn: Callable[..., T],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
@@ -41,23 +43,22 @@ def run(
     active.refuse_if_open(database, "run()")
     state = policy.start()
     while True:
+        unit = UnitOfWork(
+            database, isolation_level=isolation_level, read_only=read_only, attempt=state.attempt
+        )
+        unit.report_failure_later = True
         try:
-            with UnitOfWork(
-                database,
-                isolation_level=isolation_level,
-                read_only=read_only,
-                attempt=state.attempt,
-            ) as tx:
+            with unit as tx:
                 return fn(tx, *args, **kwargs)
         except Exception as error:
-            delay = state.after_failure(error, database.backend)
+            delay = _decide(state, unit, error, database.backend)
             if delay is None:
                 raise
         time.sleep(delay)
 
 
-async def run_async(
-    database: AsyncDatabase,
+async def async_run(
+    database: AsyncSessionSource,
     fn: Callable[..., Awaitable[T]],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
@@ -71,23 +72,22 @@ async def run_async(
     active.refuse_if_open(database, "run()")
     state = policy.start()
     while True:
+        unit = AsyncUnitOfWork(
+            database, isolation_level=isolation_level, read_only=read_only, attempt=state.attempt
+        )
+        unit.report_failure_later = True
         try:
-            async with AsyncUnitOfWork(
-                database,
-                isolation_level=isolation_level,
-                read_only=read_only,
-                attempt=state.attempt,
-            ) as tx:
+            async with unit as tx:
                 return await fn(tx, *args, **kwargs)
         except Exception as error:
-            delay = state.after_failure(error, database.backend)
+            delay = _decide(state, unit, error, database.backend)
             if delay is None:
                 raise
         await asyncio.sleep(delay)
 
 
 def transactional(
-    database: Database,
+    database: SessionSource,
     *,
     isolation_level: str | None = None,
     read_only: bool = False,
@@ -113,8 +113,8 @@ def transactional(
     return decorate
 
 
-def transactional_async(
-    database: AsyncDatabase,
+def async_transactional(
+    database: AsyncSessionSource,
     *,
     isolation_level: str | None = None,
     read_only: bool = False,
@@ -127,7 +127,7 @@ def transactional_async(
     ) -> Callable[P, Awaitable[T]]:
         @functools.wraps(fn)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-            return await run_async(
+            return await async_run(
                 database,
                 fn,
                 args,
@@ -140,6 +140,21 @@ def transactional_async(
         return wrapper
 
     return decorate
+
+
+def _decide(
+    state: RetryState, unit: UnitOfWorkCore, error: Exception, backend: Backend
+) -> float | None:
+    """The delay before re-running after `error` (None: raise it), reported to any observer."""
+    unit.error = unit.error or error
+    try:
+        delay = state.after_failure(error, backend)
+    except BaseException as final:  # RetryExhausted: this attempt is the last
+        unit.error = final
+        unit._report(None)
+        raise
+    unit._report(delay)
+    return delay
 
 
 def _policy(retry: RetryPolicy | None) -> RetryPolicy:

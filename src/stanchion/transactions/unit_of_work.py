@@ -12,13 +12,14 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from stanchion.errors import DatabaseUnavailable
 from stanchion.repository import Repository
-from stanchion.transactions._core import TransactionState, UnitOfWorkCore
+from stanchion.transactions._core import TransactionState, UnitOfWorkCore, on_replica
 from stanchion.transactions.hooks import run_callbacks
 
 if TYPE_CHECKING:
-    from stanchion.database._session import StanchionSession
-    from stanchion.database.database import Database
+    from stanchion.engine.session import StanchionSession
+    from stanchion.transactions.source import SessionSource
 
 M = TypeVar("M")
 R = TypeVar("R", bound=Repository[Any])
@@ -29,9 +30,11 @@ class UnitOfWork(UnitOfWorkCore):
 
     session: StanchionSession
 
+    database: SessionSource
+
     def __init__(
         self,
-        database: Database,
+        database: SessionSource,
         *,
         isolation_level: str | None = None,
         read_only: bool = False,
@@ -43,18 +46,30 @@ class UnitOfWork(UnitOfWorkCore):
 
     def __enter__(self) -> UnitOfWork:
         self._open()
-        session = self.database.session()
+        try:
+            self.session = self._begin(retry_elsewhere=True)
+        except BaseException as error:
+            self.state = TransactionState.ROLLED_BACK
+            self.error = error
+            self._forget()
+            raise
+        return self
+
+    def _begin(self, *, retry_elsewhere: bool) -> StanchionSession:
+        session = self.database.unit_session(read_only=self.read_only)
         try:
             # Check out the connection and begin now: a full pool fails here, and SQLite
             # takes its write lock (BEGIN IMMEDIATE) before any read.
-            session.connection(execution_options=self._begin_options(session.get_bind()))
+            session.connection(execution_options=self._begin_options(session))
+        except DatabaseUnavailable:
+            session.close()
+            if retry_elsewhere and on_replica(session):  # it left rotation: route again
+                return self._begin(retry_elsewhere=False)
+            raise
         except BaseException:
             session.close()
-            self.state = TransactionState.ROLLED_BACK
-            self._forget()
             raise
-        self.session = session
-        return self
+        return session
 
     def __exit__(
         self,
@@ -66,6 +81,7 @@ class UnitOfWork(UnitOfWorkCore):
             if exc is None:
                 self._commit_session(self.session)
             else:
+                self.error = exc
                 self._rollback_session(self.session)
         finally:
             try:
@@ -73,7 +89,11 @@ class UnitOfWork(UnitOfWorkCore):
             finally:
                 self._forget()
         if self.state is TransactionState.COMMITTED:
-            run_callbacks(self._hooks.take())
+            callbacks = self._hooks.take()
+            if callbacks:
+                run_callbacks(callbacks)
+            if not self.read_only:
+                self.commit_token = self.database.unit_committed()
 
     @overload
     def repository(self, target: type[R]) -> R: ...
@@ -99,8 +119,6 @@ class UnitOfWork(UnitOfWorkCore):
         try:
             with self.session.begin_nested():
                 yield
-        except BaseException as error:
-            translated = self._savepoint_failed(mark, error)
-            if translated is not None:
-                raise translated from error
+        except BaseException:
+            self._hooks.discard_from(mark)  # hooks of a rolled-back part never run
             raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -9,10 +10,11 @@ from rich.console import Console
 
 from blog.migrate import upgrade_to_head
 from blog.seed import SeedSize, is_empty, seed
-from stanchion import Database
+from stanchion import Database, StanchionError
 
 cli = typer.Typer(help="stanchion's reference blog API.", no_args_is_help=True)
 console = Console()
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 Host = Annotated[str, typer.Option(envvar="BLOG_HOST", help="Interface to listen on.")]
 Port = Annotated[int, typer.Option(envvar="BLOG_PORT", help="Port to listen on.")]
@@ -71,4 +73,12 @@ def up(host: Host = "127.0.0.1", port: Port = 8000) -> None:
 
 
 def main() -> None:
-    cli()
+    """The ``blog`` console script: an expected failure (no database, wrong password, bad
+    DATABASE_URL) is one line and a hint, not a traceback."""
+    try:
+        cli()
+    except StanchionError as error:
+        stderr.print(f"[bold red]error:[/] {error}")
+        if error.hint:
+            stderr.print(f"[bold]hint:[/] {error.hint}")
+        sys.exit(3)

@@ -10,7 +10,7 @@ from stanchion import AsyncDatabase, Database
 from stanchion.migrations import (
     MigrationConfig,
     SchemaStatus,
-    schema_status_async,
+    async_schema_status,
     upgrade,
 )
 
@@ -32,4 +32,4 @@ def upgrade_to_head(db: Database) -> None:
 
 async def schema_state(db: AsyncDatabase) -> SchemaStatus:
     """The database's revision against the newest one."""
-    return await schema_status_async(db, migration_config())
+    return await async_schema_status(db, migration_config())

@@ -4,13 +4,11 @@ server's to set, so a client sending them gets a 422 instead of being silently i
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from stanchion.fastapi import StorableStr
-
-T = TypeVar("T")
 
 #: Tags are lowercase slugs, so "Python" and "python" cannot both exist.
 TagName = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -96,14 +94,6 @@ class CommentOut(Output):
     body: str
     created_at: dt.datetime
     author: AuthorOut
-
-
-class Page(BaseModel, Generic[T]):
-    """A keyset page: pass ``next_cursor`` back as ``cursor`` for the next one (null: the end)."""
-
-    items: list[T]
-    next_cursor: str | None
-    limit: int
 
 
 class UserStats(BaseModel):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from blog.models import Comment, Post, PostTag, Tag, User
@@ -129,7 +129,7 @@ class SeedSize:
 
 def is_empty(db: Database) -> bool:
     with db.session() as session:
-        return session.execute(select(func.count(User.id))).scalar_one() == 0
+        return not Repository(session, User).exists()
 
 
 def seed(db: Database, size: SeedSize = SeedSize(), *, show_progress: bool = True) -> int:
@@ -147,19 +147,13 @@ def seed(db: Database, size: SeedSize = SeedSize(), *, show_progress: bool = Tru
             name: str, model: type[Any], rows: Callable[[], Iterator[Mapping[str, Any]]], n: int
         ) -> int:
             task = progress.add_task(name, total=n)
-            repository = Repository(session, model)
-            written = 0
-            batch: list[Mapping[str, Any]] = []
-            for row in rows():
-                batch.append(row)
-                if len(batch) == CHUNK:
-                    written += repository.bulk_insert(batch)
-                    progress.advance(task, len(batch))
-                    batch = []
-            if batch:
-                written += repository.bulk_insert(batch)
-                progress.advance(task, len(batch))
-            return written
+
+            def advance(done: int) -> None:  # bulk_insert reports each chunk it wrote
+                progress.update(task, completed=done)
+
+            return Repository(session, model).bulk_insert(
+                rows(), chunk_size=CHUNK, progress=advance
+            )
 
         total = load("users", User, lambda: _users(rng, size.users, now), size.users)
         user_ids = _ids(session, User)

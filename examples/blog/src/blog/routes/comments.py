@@ -10,8 +10,8 @@ from blog.deps import CurrentUser, ReadReposDep, ReposDep
 from blog.models import Comment, User
 from blog.repositories import CommentRepository
 from blog.routes.common import RESPONSES, Id
-from blog.schemas import CommentIn, CommentOut, Page
-from stanchion.fastapi import ListQuery, list_query
+from blog.schemas import CommentIn, CommentOut
+from stanchion.fastapi import ListQuery, Page, list_query
 
 router = APIRouter(tags=["comments"], responses=RESPONSES)
 CommentQuery = Annotated[ListQuery, Depends(list_query(CommentRepository))]
@@ -38,21 +38,13 @@ async def list_post_comments(
     post_id: Id, query: CommentQuery, repos: ReadReposDep
 ) -> Page[CommentOut]:
     await repos.posts.get_one(post_id)
-    filters = {**query.filters, "post_id": post_id}
-    page = await repos.comments.keyset_page(
-        filters, sort=query.sort, limit=query.limit, cursor=query.cursor
-    )
-    items = [CommentOut.model_validate(c) for c in page.items]
-    return Page(items=items, next_cursor=page.next_cursor, limit=page.limit)
+    page = await repos.comments.keyset_page(**query.keyset_arguments(post_id=post_id))
+    return Page[CommentOut].of(page)
 
 
 @router.get("/comments")
 async def list_comments(query: CommentQuery, repos: ReadReposDep) -> Page[CommentOut]:
-    page = await repos.comments.keyset_page(
-        query.filters, sort=query.sort, limit=query.limit, cursor=query.cursor
-    )
-    items = [CommentOut.model_validate(c) for c in page.items]
-    return Page(items=items, next_cursor=page.next_cursor, limit=page.limit)
+    return Page[CommentOut].of(await repos.comments.keyset_page(**query.keyset_arguments()))
 
 
 @router.get("/comments/{comment_id}")

@@ -10,8 +10,8 @@ from blog.deps import ReadReposDep, ReposDep
 from blog.models import Tag
 from blog.repositories import TagRepository
 from blog.routes.common import RESPONSES, Id
-from blog.schemas import Page, TagIn, TagOut
-from stanchion.fastapi import ListQuery, list_query
+from blog.schemas import TagIn, TagOut
+from stanchion.fastapi import ListQuery, Page, list_query
 
 router = APIRouter(prefix="/tags", tags=["tags"], responses=RESPONSES)
 TagQuery = Annotated[ListQuery, Depends(list_query(TagRepository))]
@@ -24,11 +24,7 @@ async def create_tag(data: TagIn, repos: ReposDep) -> TagOut:
 
 @router.get("")
 async def list_tags(query: TagQuery, repos: ReadReposDep) -> Page[TagOut]:
-    page = await repos.tags.keyset_page(
-        query.filters, sort=query.sort, limit=query.limit, cursor=query.cursor
-    )
-    items = [TagOut.model_validate(t) for t in page.items]
-    return Page(items=items, next_cursor=page.next_cursor, limit=page.limit)
+    return Page[TagOut].of(await repos.tags.keyset_page(**query.keyset_arguments()))
 
 
 @router.get("/{tag_id}")

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 
-from blog.deps import ReadReposDep, ReposDep
+from blog.deps import CurrentUser, ReadReposDep, ReposDep
 from blog.models import User
 from blog.repositories import UserRepository
 from blog.routes.common import RESPONSES, Id
-from blog.schemas import Page, UserIn, UserOut, UserPatch, UserStats
+from blog.schemas import UserIn, UserOut, UserPatch, UserStats
 from blog.stats import user_stats
-from stanchion.fastapi import ListQuery, list_query
+from stanchion.fastapi import ListQuery, Page, list_query
 
 router = APIRouter(prefix="/users", tags=["users"], responses=RESPONSES)
 UserQuery = Annotated[ListQuery, Depends(list_query(UserRepository))]
@@ -36,27 +37,42 @@ async def create_user(data: UserIn, repos: ReposDep) -> UserOut:
 
 @router.get("")
 async def list_users(query: UserQuery, repos: ReadReposDep) -> Page[UserOut]:
-    page = await repos.users.keyset_page(
-        query.filters, sort=query.sort, limit=query.limit, cursor=query.cursor
-    )
-    items = [UserOut.model_validate(u) for u in page.items]
-    return Page(items=items, next_cursor=page.next_cursor, limit=page.limit)
+    return Page[UserOut].of(await repos.users.keyset_page(**query.keyset_arguments()))
 
 
 @router.get("/{user_id}")
 async def get_user(user_id: Id, repos: ReadReposDep) -> UserOut:
-    return UserOut.model_validate(await repos.users.get_one(user_id))
+    # Read only to be returned: a lean read builds the response model from the row itself.
+    return await repos.users.row_one(user_id, into=UserOut)
+
+
+#: What only an admin may change on a user (anyone else would promote or revive themselves).
+ADMIN_ONLY = frozenset({"role", "is_active"})
+
+
+def may_change(acting: User, user_id: int, values: Iterable[str] = ()) -> None:
+    """403 unless `acting` is the user `user_id` or an admin; `values` naming a role or the
+    active flag need an admin."""
+    is_admin = acting.role == "admin"
+    if acting.id != user_id and not is_admin:
+        raise HTTPException(403, "only the user themselves or an admin may change a user")
+    if ADMIN_ONLY.intersection(values) and not is_admin:
+        raise HTTPException(403, "only an admin may change a role or the active flag")
 
 
 @router.patch("/{user_id}")
-async def update_user(user_id: Id, data: UserPatch, repos: ReposDep) -> UserOut:
+async def update_user(
+    user_id: Id, data: UserPatch, acting: CurrentUser, repos: ReposDep
+) -> UserOut:
     values = data.model_dump(exclude_unset=True, exclude_none=True)
+    may_change(acting, user_id, values)
     user = await repos.users.update(user_id, values)
     return UserOut.model_validate(user)
 
 
 @router.delete("/{user_id}", status_code=204)
-async def delete_user(user_id: Id, repos: ReposDep) -> Response:
+async def delete_user(user_id: Id, acting: CurrentUser, repos: ReposDep) -> Response:
+    may_change(acting, user_id)
     await repos.users.delete(user_id)  # a user with posts or comments: 409 from the foreign key
     return Response(status_code=204)
 

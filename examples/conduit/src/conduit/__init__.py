@@ -1,0 +1,1 @@
+"""The RealWorld "Conduit" API (a Medium clone) on stanchion's public API."""
