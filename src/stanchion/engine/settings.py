@@ -44,6 +44,10 @@ class DatabaseSettings(BaseSettings):
     lock_timeout_ms: int | None = Field(default=None, ge=0)
     idle_in_transaction_session_timeout_ms: int | None = Field(default=60_000, ge=0)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+    #: The longest any call waits on a server that stops answering (a dead host, a hung proxy)
+    #: before it fails with ConnectionLost; raised to statement_timeout_ms + 5 s when that is
+    #: longer, so a statement the server may still be running is never cut. 0: no bound.
+    peer_timeout_s: float = Field(default=300.0, ge=0)
     raise_on_lazy_load: bool = True
     #: A transaction-mode pooler between stanchion and PostgreSQL (docs/scale-out.md#pgbouncer):
     #: no server-side prepared statements, settings per transaction, session features refused.
@@ -74,6 +78,13 @@ class DatabaseSettings(BaseSettings):
     replica_fallback: Literal["primary", "fail"] = "primary"
     #: Key that signs causality tokens handed to HTTP clients (random per process if unset).
     causality_secret: SecretStr | None = None
+
+    def peer_bound(self) -> float | None:
+        """Seconds a call may wait for the server before it is failed (None: unbounded)."""
+        if not self.peer_timeout_s:
+            return None
+        statement_s = (self.statement_timeout_ms or 0) / 1000
+        return max(self.peer_timeout_s, statement_s + 5) if statement_s else self.peer_timeout_s
 
     @field_validator("replica_urls", mode="before")
     @classmethod

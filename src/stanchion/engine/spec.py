@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.engine import URL, Engine
 
 from stanchion.engine._ping import install_idle_ping
+from stanchion.engine._silence import install_peer_timeout
 from stanchion.engine._translate import (
     TranslatingAsyncQueuePool,
     TranslatingQueuePool,
@@ -73,11 +74,15 @@ class EngineSpec:
         return cls.build(DatabaseSettings(**overrides), is_async=is_async, url=url)
 
     def install(self, engine: Engine) -> None:
-        """Attach the backend's connect-time settings, the error translation and the idle ping
-        to `engine`."""
+        """Attach the backend's connect-time settings, the error translation, the idle ping and
+        the bound on a silent server to `engine`."""
         settings = self.settings
         self.backend.install(engine, settings)
         install_translation(engine, self.backend)
         idle = settings.pool_pre_ping_idle
         if settings.pool_pre_ping and idle > 0 and self.backend.pings_connections():
             install_idle_ping(engine, idle)
+        bound = settings.peer_bound()
+        socket_of = self.backend.peer_socket(engine.dialect)
+        if bound is not None and socket_of is not None:
+            install_peer_timeout(engine, bound, socket_of)

@@ -97,6 +97,8 @@ class MigrationConfig:
             url = self.url
             text = url if isinstance(url, str) else url.render_as_string(hide_password=False)
             settings = DatabaseSettings(url=text)
+        # DDL may rightly run for long (an index built online): lock_timeout bounds its waits
+        settings = settings.model_copy(update={"peer_timeout_s": 0})
         if settings.pooler is None:
             return settings
         if settings.direct_url is None:

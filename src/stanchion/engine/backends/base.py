@@ -10,6 +10,7 @@ looks at ``dialect.name``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from sqlalchemy.engine import URL, Dialect, Engine
@@ -57,6 +58,13 @@ class Backend:
 
     def install(self, engine: Engine, settings: DatabaseSettings) -> None:
         """Attach connect-time and begin-time hooks to the (sync) engine."""
+
+    def peer_socket(self, dialect: Dialect) -> Callable[[Any], int] | None:
+        """How to find a driver connection's socket, for drivers that cannot bound a wait on a
+        silent server themselves (``peer_timeout_s``); None: the driver bounds it, or no
+        network is involved."""
+        del dialect
+        return None
 
     def accepts_pooler(self, pooler: str) -> bool:
         """Whether this database can run behind `pooler` (the ``pooler`` setting)."""

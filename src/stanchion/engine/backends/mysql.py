@@ -225,6 +225,11 @@ class MySQLBackend(Backend):
             "charset": "utf8mb4",
             "connect_timeout": max(1, int(settings.connect_timeout)),
         }
+        bound = settings.peer_bound()
+        if bound is not None:  # the drivers bound a read themselves, then drop the connection
+            options["connect_args"]["read_timeout"] = bound
+            if url.get_driver_name() == "pymysql":
+                options["connect_args"]["write_timeout"] = bound
         return options
 
     def system_name(self, dialect: Dialect) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -379,6 +379,11 @@ class PostgreSQLBackend(Backend):
     def accepts_pooler(self, pooler: str) -> bool:
         return pooler == pgbouncer.PGBOUNCER
 
+    def peer_socket(self, dialect: Dialect) -> Callable[[Any], int] | None:
+        # Neither libpq (psycopg) nor asyncpg bounds a read on a silent server (asyncpg's
+        # command_timeout cancels through the same silent path and keeps the connection).
+        return _asyncpg_socket if dialect.driver == "asyncpg" else _libpq_socket
+
     def install(self, engine: Engine, settings: DatabaseSettings) -> None:
         if settings.pooler == pgbouncer.PGBOUNCER:
             pgbouncer.install(engine, settings)
@@ -450,3 +455,13 @@ async def _async_copy(driver_connection: Any, target: str, rows: Sequence[Sequen
     async with driver_connection.cursor() as cursor, cursor.copy(target) as copy:
         for row in rows:
             await copy.write_row(row)
+
+
+def _libpq_socket(connection: Any) -> int:
+    """A psycopg connection's socket (public: ``Connection.fileno()``)."""
+    return int(connection.fileno())
+
+
+def _asyncpg_socket(connection: Any) -> int:
+    """An asyncpg connection's socket: its transport's, which asyncpg has no public name for."""
+    return int(connection._transport.get_extra_info("socket").fileno())
