@@ -12,11 +12,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.exc import StaleDataError
 
 from stanchion.errors import LazyLoadError, StaleData
 from stanchion.models.soft_delete import HIDDEN, HIDE_DELETED, INCLUDE_DELETED
+from stanchion.query.values import check_written_text, text_columns
 
 #: Session.info key: when true, a lazy relationship load raises `LazyLoadError`.
 RAISE_ON_LAZY_LOAD = "stanchion.raise_on_lazy_load"
@@ -35,7 +37,8 @@ class StanchionSession(Session):
     """A `Session` whose lazy loads raise (unless allowed) and that hides soft-deleted rows.
 
     A flush (explicit, automatic or at commit) that finds a row's version moved on raises
-    `StaleData` instead of SQLAlchemy's ``StaleDataError``.
+    `StaleData` instead of SQLAlchemy's ``StaleDataError``; one that would write text no
+    backend stores alike (a NUL, a lone surrogate) raises `InvalidQuery` before any SQL.
     """
 
     #: Above zero while the session itself loads relationships (flush, delete cascades):
@@ -112,3 +115,22 @@ def _guard(state: ORMExecuteState) -> None:
         _HIDING[statement] = hiding
     if hiding is not statement:
         state.statement = hiding
+
+
+@event.listens_for(StanchionSession, "before_flush")
+def _check_written_text(session: Session, _flush: UOWTransaction, _objects: Any) -> None:
+    """New rows' text values, and the text values changed on dirty rows, must be text every
+    backend stores alike: the same `InvalidQuery` on SQLite, PostgreSQL and MariaDB."""
+    for instance in session.new:
+        state = instance_state(instance)
+        values = state.dict
+        for key in text_columns(state.mapper):
+            check_written_text(state.class_.__name__, key, values.get(key))
+    for instance in session.dirty:
+        state = instance_state(instance)
+        changed = state.committed_state  # the attributes set since the row was loaded
+        if changed:
+            values = state.dict
+            for key in text_columns(state.mapper):
+                if key in changed:
+                    check_written_text(state.class_.__name__, key, values.get(key))

@@ -15,11 +15,13 @@ import decimal
 import enum
 import math
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.orm import Mapper
 from sqlalchemy.types import (
     BigInteger,
     Float,
@@ -132,11 +134,39 @@ def text_problem(value: str) -> str | None:
     """Why no backend can take `value` as text (a NUL, a lone surrogate), or None."""
     if "\x00" in value:
         return "must not contain NUL characters"
+    if value.isascii():
+        return None  # no surrogate can hide in ASCII: the common case costs no encoding
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         return "must be valid Unicode (no lone surrogates)"
     return None
+
+
+def text_columns(mapper: Mapper[Any]) -> tuple[str, ...]:
+    """The attribute keys of `mapper`'s text columns (the values `check_written_text` checks)."""
+    found = _TEXT_COLUMNS.get(mapper)
+    if found is None:
+        found = tuple(
+            attr.key
+            for attr in mapper.column_attrs
+            if ValueType.of(attr.columns[0].type).kind is Kind.TEXT
+        )
+        _TEXT_COLUMNS[mapper] = found
+    return found
+
+
+def check_written_text(model: str, field: str, value: Any) -> None:
+    """`InvalidQuery` when `value`, about to be written to text column `field`, is text no
+    backend stores alike (a NUL: refused by PostgreSQL, kept by the others; a lone surrogate:
+    no driver can encode it). Anything but a `str` (None, a SQL expression) passes."""
+    if type(value) is str and ("\x00" in value or not value.isascii()):
+        problem = text_problem(value)
+        if problem is not None:
+            raise InvalidQuery(f"{model}.{field} {problem}", field=field)
+
+
+_TEXT_COLUMNS: weakref.WeakKeyDictionary[Mapper[Any], tuple[str, ...]] = weakref.WeakKeyDictionary()
 
 
 def check_text(value: Any, field: str) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import literal_column
 from sqlalchemy.orm import Mapper
 
 from stanchion.errors import InvalidQuery
+from stanchion.query.values import check_written_text, text_columns
 
 
 def column_names(mapper: Mapper[Any], keys: Sequence[str]) -> list[str]:
@@ -79,7 +80,19 @@ def row_values(
             append((*pick(row), *(d.arg(None) if d.is_callable else d.arg for d in fill)))
         else:
             append(pick(row))
+    _check_text(mapper, keys, out)
     return columns, out
+
+
+def _check_text(mapper: Mapper[Any], keys: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """The text values of `rows` (tuples in `keys` order) are text every backend stores alike,
+    as the session checks for ORM writes."""
+    text = set(text_columns(mapper))
+    model = mapper.class_.__name__
+    for index, key in enumerate(keys):
+        if key in text:
+            for row in rows:
+                check_written_text(model, key, row[index])
 
 
 def _picker(keys: Sequence[str]) -> Any:
