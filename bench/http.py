@@ -73,7 +73,9 @@ def _requests(ids: dict[str, Any], rng: random.Random) -> tuple[str, str, str, A
     return "POST /posts", "POST", "/posts", (body, user)
 
 
-async def _load(ids: dict[str, Any], total: int, limit: float = TIME_LIMIT) -> dict[str, Any]:
+async def _load(
+    ids: dict[str, Any], total: int, limit: float = TIME_LIMIT, port: int = PORT
+) -> dict[str, Any]:
     latencies: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
     statuses: dict[str, int] = {}
@@ -99,7 +101,7 @@ async def _load(ids: dict[str, Any], total: int, limit: float = TIME_LIMIT) -> d
                 key = f"{label} -> {response.status_code}"
                 statuses[key] = statuses.get(key, 0) + 1
 
-    base = f"http://{HOST}:{PORT}"
+    base = f"http://{HOST}:{port}"
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
         started = time.perf_counter()
         await asyncio.gather(*(client(i, http) for i in range(CLIENTS)))
@@ -150,13 +152,13 @@ def run(ctx: Context) -> dict[str, Any]:
     return result
 
 
-def _wait_until_up(timeout: float = 30.0) -> None:
+def _wait_until_up(timeout: float = 30.0, port: int = PORT) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://{HOST}:{PORT}/health", timeout=1).status_code < 500:
+            if httpx.get(f"http://{HOST}:{port}/health", timeout=1).status_code < 500:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"the blog did not start on {HOST}:{PORT}")
+    raise RuntimeError(f"the server did not start on {HOST}:{port}")
