@@ -49,12 +49,7 @@ def _turn(name: str, env: dict[str, str], ids: dict[str, Any], total: int) -> di
         asyncio.run(http._load(ids, http.CLIENTS * 4, 20.0, port=PORTS[name]))  # warm-up
         return asyncio.run(http._load(ids, total, port=PORTS[name]))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        http.stop(server)
 
 
 def run(url: str, quick: bool, turns: int) -> dict[str, Any]:

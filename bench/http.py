@@ -142,14 +142,19 @@ def run(ctx: Context) -> dict[str, Any]:
         asyncio.run(_load(ids, CLIENTS * 4, 20.0))  # warm-up: pools, caches, prepared statements
         result = asyncio.run(_load(ids, total))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
     result["clients"] = CLIENTS
     return result
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop a server process: politely, then for good after 10 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def _wait_until_up(timeout: float = 30.0, port: int = PORT) -> None:
