@@ -45,9 +45,9 @@ def _serve(name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
 def _turn(name: str, env: dict[str, str], ids: dict[str, Any], total: int) -> dict[str, Any]:
     server = _serve(name, env)
     try:
-        http._wait_until_up(port=PORTS[name])
-        asyncio.run(http._load(ids, http.CLIENTS * 4, 20.0, port=PORTS[name]))  # warm-up
-        return asyncio.run(http._load(ids, total, port=PORTS[name]))
+        http.wait_until_up(port=PORTS[name])
+        asyncio.run(http.load(ids, http.CLIENTS * 4, 20.0, port=PORTS[name]))  # warm-up
+        return asyncio.run(http.load(ids, total, port=PORTS[name]))
     finally:
         http.stop(server)
 
@@ -55,10 +55,10 @@ def _turn(name: str, env: dict[str, str], ids: dict[str, Any], total: int) -> di
 def run(url: str, quick: bool, turns: int) -> dict[str, Any]:
     sizes = Sizes.quick() if quick else Sizes.full()
     ctx = Context("postgresql", make_url(url), sizes, quick)
-    blog_url = http._blog_url(ctx)
-    peer_url = make_url(blog_url).set(drivername="postgresql+asyncpg")
-    env = {**os.environ, "DATABASE_URL": blog_url}
-    ids = http._prepare(ctx, env)
+    served_url = http.blog_url(ctx)
+    peer_url = make_url(served_url).set(drivername="postgresql+asyncpg")
+    env = {**os.environ, "DATABASE_URL": served_url}
+    ids = http.prepare(ctx, env)
     envs = {
         "stanchion": env,
         "peer": {**env, "DATABASE_URL": peer_url.render_as_string(hide_password=False)},

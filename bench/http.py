@@ -28,7 +28,7 @@ CLIENTS = 32
 TIME_LIMIT = 60.0  # seconds: the loop stops by itself even if the server is slow
 
 
-def _blog_url(ctx: Context) -> str:
+def blog_url(ctx: Context) -> str:
     return ctx.url.set(database=f"{ctx.url.database}_blog").render_as_string(hide_password=False)
 
 
@@ -37,9 +37,9 @@ def _blog(args: list[str], env: dict[str, str], **kw: Any) -> Any:
     return subprocess.run([str(tool), *args], env=env, check=True, capture_output=True, **kw)
 
 
-def _prepare(ctx: Context, env: dict[str, str]) -> dict[str, Any]:
+def prepare(ctx: Context, env: dict[str, str]) -> dict[str, Any]:
     """Create, migrate and seed the blog database; return the id ranges to request."""
-    url = _blog_url(ctx)
+    url = blog_url(ctx)
     blog = ctx.sqlalchemy_url(is_async=False).set(database=f"{ctx.url.database}_blog")
     admin = backend_for(blog).admin
     if not admin.database_exists(blog):
@@ -73,7 +73,7 @@ def _requests(ids: dict[str, Any], rng: random.Random) -> tuple[str, str, str, A
     return "POST /posts", "POST", "/posts", (body, user)
 
 
-async def _load(
+async def load(
     ids: dict[str, Any], total: int, limit: float = TIME_LIMIT, port: int = PORT
 ) -> dict[str, Any]:
     latencies: dict[str, list[float]] = {}
@@ -127,8 +127,8 @@ async def _load(
 
 def run(ctx: Context) -> dict[str, Any]:
     """Serve the blog, warm it up, load it, stop it; the result as data."""
-    env = {**os.environ, "DATABASE_URL": _blog_url(ctx)}
-    ids = _prepare(ctx, env)
+    env = {**os.environ, "DATABASE_URL": blog_url(ctx)}
+    ids = prepare(ctx, env)
     tool = Path(sys.executable).with_name("blog")
     server = subprocess.Popen(
         [str(tool), "serve", "--host", HOST, "--port", str(PORT)],
@@ -137,10 +137,10 @@ def run(ctx: Context) -> dict[str, Any]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_until_up()
+        wait_until_up()
         total = 150 if ctx.quick else 5_000
-        asyncio.run(_load(ids, CLIENTS * 4, 20.0))  # warm-up: pools, caches, prepared statements
-        result = asyncio.run(_load(ids, total))
+        asyncio.run(load(ids, CLIENTS * 4, 20.0))  # warm-up: pools, caches, prepared statements
+        result = asyncio.run(load(ids, total))
     finally:
         stop(server)
     result["clients"] = CLIENTS
@@ -157,7 +157,7 @@ def stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def _wait_until_up(timeout: float = 30.0, port: int = PORT) -> None:
+def wait_until_up(timeout: float = 30.0, port: int = PORT) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

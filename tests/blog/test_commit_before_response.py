@@ -189,7 +189,7 @@ def test_a_client_that_disconnects_from_uvicorn_leaves_no_connection_checked_out
     import threading
     import time
 
-    from tests.blog.conftest import live_server
+    from tests.apps import live_server
 
     release, finished = threading.Event(), threading.Event()
     app = create_app(lambda: AsyncDatabase(backend_support.async_url(blog_url)))

@@ -23,7 +23,8 @@ from sqlalchemy.engine import URL
 
 from stanchion import AsyncDatabase, Database
 from tests import backends as backend_support
-from tests.blog.conftest import BLOG_TABLES, live_server
+from tests.apps import live_server
+from tests.blog.conftest import BLOG_TABLES
 from tests.properties import bounded
 
 EXAMPLES_PER_OPERATION = 10

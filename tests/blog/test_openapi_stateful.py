@@ -21,7 +21,8 @@ from sqlalchemy.engine import URL
 
 from stanchion import AsyncDatabase, Database
 from tests import backends as backend_support
-from tests.blog.conftest import BLOG_TABLES, live_server
+from tests.apps import live_server
+from tests.blog.conftest import BLOG_TABLES
 from tests.blog.test_fuzz import seeded_url
 from tests.properties import bounded
 

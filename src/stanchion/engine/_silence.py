@@ -86,59 +86,48 @@ def install_peer_timeout(engine: Engine, seconds: float, socket_of: SocketOf) ->
         return key
 
     dialect = engine.dialect
-    for name in ("do_execute", "do_executemany"):
-        setattr(dialect, name, _guarded_statement(getattr(dialect, name), arm))
-    no_params = _guarded_no_params(dialect.do_execute_no_params, arm)
-    dialect.do_execute_no_params = no_params  # type: ignore[method-assign]
-    for name in ("do_commit", "do_rollback", "do_ping"):
-        setattr(dialect, name, _guarded_call(getattr(dialect, name), arm))
+    finders: dict[str, Callable[..., Any]] = {
+        "do_execute": _statement_connection,
+        "do_executemany": _statement_connection,
+        "do_execute_no_params": _no_params_connection,
+        "do_commit": _pooled_connection,
+        "do_rollback": _pooled_connection,
+        "do_ping": _pooled_connection,
+    }
+    for name, find in finders.items():
+        setattr(dialect, name, _guarded(getattr(dialect, name), find, arm))
 
 
-def _connection_of(context: Any) -> Any:
-    """The DBAPI connection a statement's execution context runs on."""
-    return context.root_connection.connection.dbapi_connection
+def _statement_connection(
+    _cursor: Any, _statement: Any, _parameters: Any, context: Any = None
+) -> Any:
+    """The DBAPI connection of a ``do_execute``/``do_executemany`` call (None: no context)."""
+    return None if context is None else context.root_connection.connection.dbapi_connection
 
 
-def _guarded_statement(call: Callable[..., Any], arm: Callable[[Any], int]) -> Callable[..., Any]:
-    """A dialect ``do_execute``/``do_executemany`` armed while it runs (when it has a context)."""
+def _no_params_connection(_cursor: Any, _statement: Any, context: Any = None) -> Any:
+    """The DBAPI connection of a ``do_execute_no_params`` call (None: no context)."""
+    return None if context is None else context.root_connection.connection.dbapi_connection
+
+
+def _pooled_connection(connection: Any) -> Any:
+    """The DBAPI connection of a ``do_commit/do_rollback/do_ping`` call (pooled or raw)."""
+    return getattr(connection, "dbapi_connection", connection)
+
+
+def _guarded(
+    call: Callable[..., Any], find: Callable[..., Any], arm: Callable[[Any], int]
+) -> Callable[..., Any]:
+    """`call`, with the connection `find` names in its arguments armed while it runs."""
     armed = _WATCHDOG.armed
 
-    def guarded(cursor: Any, statement: Any, parameters: Any, context: Any = None) -> Any:
-        if context is None:
-            return call(cursor, statement, parameters, context)
-        key = arm(_connection_of(context))
+    def guarded(*args: Any) -> Any:
+        connection = find(*args)
+        if connection is None:
+            return call(*args)
+        key = arm(connection)
         try:
-            return call(cursor, statement, parameters, context)
-        finally:
-            armed.pop(key, None)
-
-    return guarded
-
-
-def _guarded_no_params(call: Callable[..., Any], arm: Callable[[Any], int]) -> Callable[..., Any]:
-    """A dialect ``do_execute_no_params`` armed while it runs (when it has a context)."""
-    armed = _WATCHDOG.armed
-
-    def guarded(cursor: Any, statement: Any, context: Any = None) -> Any:
-        if context is None:
-            return call(cursor, statement, context)
-        key = arm(_connection_of(context))
-        try:
-            return call(cursor, statement, context)
-        finally:
-            armed.pop(key, None)
-
-    return guarded
-
-
-def _guarded_call(call: Callable[[Any], Any], arm: Callable[[Any], int]) -> Callable[[Any], Any]:
-    """A dialect ``do_commit/do_rollback/do_ping(connection)`` armed while it runs."""
-    armed = _WATCHDOG.armed
-
-    def guarded(connection: Any) -> Any:
-        key = arm(getattr(connection, "dbapi_connection", connection))
-        try:
-            return call(connection)
+            return call(*args)
         finally:
             armed.pop(key, None)
 

@@ -90,7 +90,8 @@ def check(
     # Checks run on the sync driver of the same database, whatever driver the app uses.
     base = with_driver(base.set(drivername=base.get_backend_name()), is_async=False)
     with _database(base, scratch) as target:
-        database = Database(target, pool_size=1, max_overflow=0)
+        # Migrations run unbounded here too: see `MigrationConfig.database_settings`.
+        database = Database(target, pool_size=1, max_overflow=0, peer_timeout_s=0)
         try:
             with database.engine.connect() as connection:
                 _run_checks(report, config, connection, round_trip)

@@ -160,7 +160,7 @@ def check_written_text(model: str, field: str, value: Any) -> None:
     """`InvalidQuery` when `value`, about to be written to text column `field`, is text no
     backend stores alike (a NUL: refused by PostgreSQL, kept by the others; a lone surrogate:
     no driver can encode it). Anything but a `str` (None, a SQL expression) passes."""
-    if type(value) is str and ("\x00" in value or not value.isascii()):
+    if type(value) is str:
         problem = text_problem(value)
         if problem is not None:
             raise InvalidQuery(f"{model}.{field} {problem}", field=field)
