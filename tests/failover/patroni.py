@@ -53,11 +53,14 @@ bootstrap:
     synchronous_mode: true
     postgresql:
       parameters: {{fsync: "off", shared_buffers: 16MB, max_connections: 40}}
-  initdb: [{{encoding: UTF8}}, {{auth: trust}}, {{username: postgres}}]
+  # no fsync while initdb and pg_basebackup write a fresh cluster: on a disk shared with the
+  # suite's other servers, syncing every file can stall the bootstrap past its wait
+  initdb: [{{encoding: UTF8}}, {{auth: trust}}, {{username: postgres}}, no-sync]
 postgresql:
   listen: "127.0.0.1:{port}"
   connect_address: "127.0.0.1:{port}"
   data_dir: "{data}"
+  basebackup: [{{checkpoint: fast}}, no-sync]
   bin_dir: "{bin}"
   pgpass: "{root}/{name}.pgpass"
   authentication:
@@ -117,7 +120,7 @@ class PatroniCluster:
             time.sleep(0.1)
         raise RuntimeError(f"Patroni did not settle: {members}\n{self.log_tails()}")
 
-    def log_tails(self, lines: int = 12) -> str:
+    def log_tails(self, lines: int = 30) -> str:
         """The last lines of etcd's and each node's log: why a cluster did not come up."""
         tails = []
         for name in ("etcd", *(node for node, _, _ in NODES)):
