@@ -11,9 +11,7 @@ import pytest
 from stanchion import Database
 from tests.failover import bank, patroni
 
-# Its own CI step (.ci/run): on a loaded 2-core machine Patroni's bootstrap beside the rest of
-# the suite stalled for minutes; alone it settles in about 10 s.
-pytestmark = [pytest.mark.slow, pytest.mark.patroni]
+pytestmark = pytest.mark.slow
 
 
 def test_transfers_survive_a_patroni_switchover() -> None:
