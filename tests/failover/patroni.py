@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -47,9 +46,9 @@ restapi: {{listen: "127.0.0.1:{rest}", connect_address: "127.0.0.1:{rest}"}}
 etcd: {{host: "127.0.0.1:{ETCD_CLIENT}"}}
 bootstrap:
   dcs:
-    ttl: 30
+    ttl: 20
     loop_wait: 1
-    retry_timeout: 10
+    retry_timeout: 5
     synchronous_mode: true
     postgresql:
       parameters: {{fsync: "off", shared_buffers: 16MB, max_connections: 40}}
@@ -161,19 +160,7 @@ class PatroniCluster:
 
 
 def start() -> PatroniCluster:
-    """etcd, then both Patroni nodes; waits until a leader and a sync replica run.
-
-    A cluster that does not come up is made again once from scratch (its logs printed): on a
-    loaded 2-core CI machine Patroni's own bootstrap can lose its leader key to a slow etcd,
-    which says nothing of the client behaviour the tests examine. A second failure fails."""
-    try:
-        return _start()
-    except RuntimeError as error:
-        print(f"Patroni's first bootstrap failed, starting again:\n{error}", file=sys.stderr)
-        return _start()
-
-
-def _start() -> PatroniCluster:
+    """etcd, then both Patroni nodes; waits until a leader and a sync replica run."""
     bin = require_binaries()
     require_patroni()
     root = _root() / "patroni"
@@ -204,6 +191,9 @@ def _start() -> PatroniCluster:
                     _as_server_user(["patroni", str(config)]),
                     stdout=node_log,
                     stderr=subprocess.STDOUT,
+                    # postgres must be able to enter its working directory (Patroni's worker
+                    # processes chdir there): a checkout in a private (0700) directory is not
+                    cwd=root,
                 )
             )
             if name == NODES[0][0]:  # the first node bootstraps; then the second clones it
